@@ -1,0 +1,4 @@
+export * from './hawk.js';
+export * from './http.js';
+export * from './client.js';
+export * from './recovery-key.js';

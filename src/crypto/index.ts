@@ -1,0 +1,6 @@
+export * from './hkdf.js';
+export * from './stretch.js';
+export * from './verifier.js';
+export * from './tokens.js';
+export * from './bundle.js';
+export * from './codes.js';
