@@ -1,0 +1,86 @@
+// Public types of the mailer: which templates exist and what each one needs.
+
+import type { Logger } from 'pino';
+import type { Clock } from '../runtime.js';
+
+/** Where and from which device a sign-in happened, shown in sign-in mails. */
+export interface SigninContext {
+  /** Browser name from the User-Agent, e.g. "Firefox". */
+  browser?: string;
+  /** Operating system from the User-Agent, e.g. "macOS". */
+  os?: string;
+  ip?: string;
+  /** When the sign-in happened, ms since the epoch; shown in UTC. */
+  time: number;
+  /** Name of the app being signed in to; the mail says "Firefox" when absent. */
+  clientName?: string;
+}
+
+/** Optional query parameters the web pages pass back to the relying party after verification. */
+export interface RedirectParams {
+  redirectTo?: string;
+  resume?: string;
+}
+
+/** Per-template variables. The link's `service` param comes from MailMessage.service (also the X-Service-Id header). */
+export interface TemplateVars {
+  /** Signup link; code is the account's 32-hex emailCode. */
+  verify: RedirectParams & { code: string; style?: string };
+  /** Signup OTP; code is the 6-digit code. */
+  verifyShortCode: { code: string };
+  /** Login link; code is the session's 32-hex tokenVerificationId. */
+  verifyLogin: RedirectParams & { code: string; signin: SigninContext };
+  /** Login OTP; code is the 6-digit code. */
+  verifyLoginCode: { code: string; signin: SigninContext };
+  /** Notice of a sign-in that needed no confirmation. */
+  newDeviceLogin: { signin: SigninContext };
+  /** Sent after a Sync account is verified by link. */
+  postVerify: Record<string, never>;
+}
+
+export type TemplateName = keyof TemplateVars;
+
+export interface MailMessage<T extends TemplateName> {
+  to: string;
+  /** Account uid, hex. */
+  uid: string;
+  /** The request's Accept-Language header; picks the mail's language. */
+  acceptLanguage?: string;
+  service?: string;
+  flowId?: string;
+  flowBeginTime?: number;
+  deviceId?: string;
+  vars: TemplateVars[T];
+}
+
+export interface RenderOptions {
+  /** Web origin the links point to, without a trailing slash. */
+  contentUrl: string;
+  /** Forces a locale instead of negotiating one from acceptLanguage (previews). */
+  locale?: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+  /** The negotiated locale, also sent as Content-Language. */
+  locale: string;
+}
+
+export interface MailerOptions {
+  /** SMTP relay, e.g. smtp://user:pass@host:587; unset writes .eml files to mailDir. */
+  smtpUrl?: string;
+  mailDir: string;
+  from: string;
+  contentUrl: string;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface Mailer {
+  /** Renders and delivers one mail; a failed delivery throws AppError errno 151. */
+  send<T extends TemplateName>(template: T, message: MailMessage<T>): Promise<void>;
+  close(): Promise<void>;
+}
