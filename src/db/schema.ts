@@ -1,0 +1,86 @@
+// Table types. Binary values are Buffers; times are milliseconds since the epoch;
+// booleans are stored as 0/1 in every dialect (better-sqlite3 cannot bind JS booleans).
+
+import type { Generated } from 'kysely';
+
+export type Flag = 0 | 1;
+
+export interface AccountsTable {
+  uid: Buffer;
+  /** The sign-up address with its case kept: the v1 key-stretching salt. */
+  email: string;
+  normalizedEmail: string;
+  emailCode: Buffer;
+  emailVerified: Flag;
+  verifierVersion: number;
+  kA: Buffer;
+  wrapWrapKb: Buffer;
+  wrapWrapKbVersion2: Buffer | null;
+  authSalt: Buffer;
+  verifyHash: Buffer;
+  verifyHashVersion2: Buffer | null;
+  clientSalt: string | null;
+  verifierSetAt: number;
+  createdAt: number;
+  locale: string | null;
+  lockedAt: number | null;
+  profileChangedAt: number | null;
+  keysChangedAt: number | null;
+  metricsOptOutAt: number | null;
+  disabledAt: number | null;
+}
+
+export interface EmailsTable {
+  normalizedEmail: string;
+  email: string;
+  uid: Buffer;
+  emailCode: Buffer;
+  isVerified: Flag;
+  isPrimary: Flag;
+  verifiedAt: number | null;
+  createdAt: number;
+}
+
+export interface SessionTokensTable {
+  tokenId: Buffer;
+  tokenData: Buffer;
+  uid: Buffer;
+  createdAt: number;
+  lastAccessTime: number;
+  authAt: number;
+  uaBrowser: string | null;
+  uaBrowserVersion: string | null;
+  uaOS: string | null;
+  uaOSVersion: string | null;
+  uaDeviceType: string | null;
+  uaFormFactor: string | null;
+  /** Present while the session awaits confirmation (PROTOCOL §3.2). */
+  tokenVerificationId: Buffer | null;
+  mustVerify: Flag;
+  verificationMethod: number | null;
+  verifiedAt: number | null;
+}
+
+export interface KeyFetchTokensTable {
+  tokenId: Buffer;
+  authKey: Buffer;
+  uid: Buffer;
+  /** kA‖wrapKb bundled at creation (PROTOCOL §5). */
+  keyBundle: Buffer;
+  createdAt: number;
+  /** Shared with the session it was issued with, so confirming one unlocks both. */
+  tokenVerificationId: Buffer | null;
+}
+
+export interface SchemaVersionRow {
+  id: Generated<number>;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  emails: EmailsTable;
+  sessionTokens: SessionTokensTable;
+  keyFetchTokens: KeyFetchTokensTable;
+}
+
+export const TABLES = ['accounts', 'emails', 'sessionTokens', 'keyFetchTokens'] as const;

@@ -1,0 +1,323 @@
+// The FxA errno table (api-swagger.json "Defined errors") and the one error type
+// every layer throws. The HTTP layer renders AppError; nothing else builds error bodies.
+
+import { STATUS_CODES } from 'node:http';
+
+export interface ErrnoEntry {
+  status: number;
+  message: string;
+}
+
+export const ERRNO = {
+  DATABASE_PATCH_LEVEL: 100,
+  ACCOUNT_EXISTS: 101,
+  UNKNOWN_ACCOUNT: 102,
+  INCORRECT_PASSWORD: 103,
+  UNVERIFIED_ACCOUNT: 104,
+  INVALID_VERIFICATION_CODE: 105,
+  INVALID_JSON: 106,
+  INVALID_PARAMETER: 107,
+  MISSING_PARAMETER: 108,
+  INVALID_REQUEST_SIGNATURE: 109,
+  INVALID_TOKEN: 110,
+  INVALID_TIMESTAMP: 111,
+  MISSING_CONTENT_LENGTH: 112,
+  REQUEST_TOO_LARGE: 113,
+  THROTTLED: 114,
+  INVALID_NONCE: 115,
+  ENDPOINT_NOT_SUPPORTED: 116,
+  INCORRECT_EMAIL_CASE: 120,
+  DEVICE_UNKNOWN: 123,
+  DEVICE_CONFLICT: 124,
+  REQUEST_BLOCKED: 125,
+  ACCOUNT_RESET: 126,
+  INVALID_UNBLOCK_CODE: 127,
+  INVALID_PHONE_NUMBER: 129,
+  INVALID_REGION: 130,
+  INVALID_MESSAGE_ID: 131,
+  MESSAGE_REJECTED: 132,
+  BOUNCE_COMPLAINT: 133,
+  BOUNCE_HARD: 134,
+  BOUNCE_SOFT: 135,
+  EMAIL_EXISTS: 136,
+  EMAIL_DELETE_PRIMARY: 137,
+  SESSION_UNVERIFIED: 138,
+  USER_PRIMARY_EMAIL_EXISTS: 139,
+  VERIFIED_PRIMARY_EMAIL_EXISTS: 140,
+  VERIFIED_SECONDARY_EMAIL_EXISTS: 141,
+  LOGIN_WITH_SECONDARY_EMAIL: 142,
+  SECONDARY_EMAIL_UNKNOWN: 143,
+  VERIFIED_SECONDARY_EMAIL_ALREADY_EXISTS: 144,
+  RESET_PASSWORD_WITH_SECONDARY_EMAIL: 145,
+  INVALID_SIGNIN_CODE: 146,
+  CHANGE_EMAIL_TO_UNVERIFIED_EMAIL: 147,
+  CHANGE_EMAIL_TO_UNOWNED_EMAIL: 148,
+  LOGIN_WITH_INVALID_EMAIL: 149,
+  RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL: 150,
+  FAILED_TO_SEND_EMAIL: 151,
+  INVALID_TOKEN_VERIFICATION_CODE: 152,
+  EXPIRED_TOKEN_VERIFICATION_CODE: 153,
+  TOTP_TOKEN_EXISTS: 154,
+  TOTP_TOKEN_NOT_FOUND: 155,
+  RECOVERY_CODE_NOT_FOUND: 156,
+  DEVICE_COMMAND_UNAVAILABLE: 157,
+  RECOVERY_KEY_NOT_FOUND: 158,
+  RECOVERY_KEY_INVALID: 159,
+  TOTP_REQUIRED: 160,
+  RECOVERY_KEY_EXISTS: 161,
+  UNKNOWN_CLIENT_ID: 162,
+  STALE_AUTH_AT: 164,
+  REDIS_CONFLICT: 165,
+  NOT_PUBLIC_CLIENT: 166,
+  INCORRECT_REDIRECT_URI: 167,
+  INVALID_RESPONSE_TYPE: 168,
+  MISSING_PKCE_PARAMETERS: 169,
+  INSUFFICIENT_ACR_VALUES: 170,
+  INCORRECT_CLIENT_SECRET: 171,
+  UNKNOWN_AUTHORIZATION_CODE: 172,
+  MISMATCH_AUTHORIZATION_CODE: 173,
+  EXPIRED_AUTHORIZATION_CODE: 174,
+  INVALID_PKCE_CHALLENGE: 175,
+  UNKNOWN_SUBSCRIPTION_CUSTOMER: 176,
+  UNKNOWN_SUBSCRIPTION: 177,
+  UNKNOWN_SUBSCRIPTION_PLAN: 178,
+  REJECTED_SUBSCRIPTION_PAYMENT_TOKEN: 179,
+  SUBSCRIPTION_ALREADY_CANCELLED: 180,
+  REJECTED_CUSTOMER_UPDATE: 181,
+  REFRESH_TOKEN_UNKNOWN: 182,
+  INVALID_EXPIRED_OTP_CODE: 183,
+  SUBSCRIPTION_ALREADY_CHANGED: 184,
+  INVALID_PLAN_UPDATE: 185,
+  PAYMENT_FAILED: 186,
+  SUBSCRIPTION_ALREADY_EXISTS: 187,
+  UNKNOWN_SUBSCRIPTION_FOR_SOURCE: 188,
+  BILLING_AGREEMENT_EXISTS: 192,
+  MISSING_PAYPAL_PAYMENT_TOKEN: 193,
+  MISSING_PAYPAL_BILLING_AGREEMENT: 194,
+  ACCOUNT_HAS_ACTIVE_SUBSCRIPTION: 195,
+  INVALID_INVOICE_TOKEN: 196,
+  IAP_INTERNAL_OTHER: 197,
+  IAP_UNKNOWN_APPNAME: 198,
+  INVALID_PROMOTION_CODE: 199,
+  SERVER_BUSY: 201,
+  FEATURE_NOT_ENABLED: 202,
+  BACKEND_SERVICE_FAILURE: 203,
+  DISABLED_CLIENT_ID: 204,
+  THIRD_PARTY_ACCOUNT_ERROR: 205,
+  CANNOT_CREATE_PASSWORD: 206,
+  ACCOUNT_CREATION_REJECTED: 207,
+  IAP_PURCHASE_ALREADY_REGISTERED: 208,
+  INSUFFICIENT_AAL: 222,
+  INTERNAL_VALIDATION_ERROR: 998,
+  UNEXPECTED_ERROR: 999,
+} as const;
+
+export type Errno = (typeof ERRNO)[keyof typeof ERRNO];
+
+// Status and default message per errno, from the swagger's table.
+export const ERRNO_TABLE: Record<Errno, ErrnoEntry> = {
+  100: { status: 400, message: 'Incorrect Database Patch Level' },
+  101: { status: 400, message: 'Account already exists' },
+  102: { status: 400, message: 'Unknown account' },
+  103: { status: 400, message: 'Incorrect password' },
+  104: { status: 400, message: 'Unconfirmed account' },
+  105: { status: 400, message: 'Invalid confirmation code' },
+  106: { status: 400, message: 'Invalid JSON in request body' },
+  107: { status: 400, message: 'Invalid parameter in request body' },
+  108: { status: 400, message: 'Missing parameter in request body' },
+  109: { status: 401, message: 'Invalid request signature' },
+  110: { status: 401, message: 'Invalid authentication token in request signature' },
+  111: { status: 401, message: 'Invalid timestamp in request signature' },
+  112: { status: 411, message: 'Missing content-length header' },
+  113: { status: 413, message: 'Request body too large' },
+  114: { status: 429, message: 'Client has sent too many requests' },
+  115: { status: 401, message: 'Invalid nonce in request signature' },
+  116: { status: 410, message: 'This endpoint is no longer supported' },
+  120: { status: 400, message: 'Incorrect email case' },
+  123: { status: 400, message: 'Unknown device' },
+  124: { status: 400, message: 'Session already registered by another device' },
+  125: { status: 400, message: 'The request was blocked for security reasons' },
+  126: { status: 400, message: 'Account must be reset' },
+  127: { status: 400, message: 'Invalid unblock code' },
+  129: { status: 400, message: 'Invalid phone number' },
+  130: { status: 400, message: 'Invalid region' },
+  131: { status: 400, message: 'Invalid message id' },
+  132: { status: 500, message: 'Message rejected' },
+  133: { status: 400, message: 'Email account sent complaint' },
+  134: { status: 400, message: 'Email account hard bounced' },
+  135: { status: 400, message: 'Email account soft bounced' },
+  136: { status: 400, message: 'Email already exists' },
+  137: { status: 400, message: 'Can not delete primary email' },
+  138: { status: 400, message: 'Unverified session' },
+  139: { status: 400, message: 'Can not add secondary email that is same as your primary' },
+  140: { status: 400, message: 'Email already exists' },
+  141: { status: 400, message: 'Email already exists' },
+  142: { status: 400, message: 'Sign in with this email type is not currently supported' },
+  143: { status: 400, message: 'Unknown email' },
+  144: { status: 400, message: 'Email already exists' },
+  145: { status: 400, message: 'Reset password with this email type is not currently supported' },
+  146: { status: 400, message: 'Invalid signin code' },
+  147: { status: 400, message: 'Can not change primary email to an unverified email' },
+  148: { status: 400, message: 'Can not change primary email to an email that does not belong to this account' },
+  149: { status: 400, message: 'This email can not currently be used to login' },
+  150: { status: 400, message: 'Can not resend email code to an email that does not belong to this account' },
+  151: { status: 422, message: 'Failed to send email' },
+  152: { status: 400, message: 'Invalid token confirmation code' },
+  153: { status: 400, message: 'Expired token confirmation code' },
+  154: { status: 400, message: 'TOTP token already exists for this account.' },
+  155: { status: 400, message: 'TOTP token not found.' },
+  156: { status: 400, message: 'Backup authentication code not found.' },
+  157: { status: 400, message: 'Unavailable device command.' },
+  158: { status: 400, message: 'Account recovery key not found.' },
+  159: { status: 400, message: 'Account recovery key is not valid.' },
+  160: { status: 400, message: 'This request requires two step authentication enabled on your account.' },
+  161: { status: 400, message: 'Account recovery key already exists.' },
+  162: { status: 400, message: 'Unknown client_id' },
+  164: { status: 400, message: 'Stale auth timestamp' },
+  165: { status: 409, message: 'Redis WATCH detected a conflicting update' },
+  166: { status: 400, message: 'Not a public client' },
+  167: { status: 400, message: 'Incorrect redirect URI' },
+  168: { status: 400, message: 'Invalid response_type' },
+  169: { status: 400, message: 'Public clients require PKCE OAuth parameters' },
+  170: { status: 400, message: 'Required Authentication Context Reference values could not be satisfied' },
+  171: { status: 400, message: 'Incorrect client_secret' },
+  172: { status: 400, message: 'Unknown authorization code' },
+  173: { status: 400, message: 'Mismatched authorization code' },
+  174: { status: 400, message: 'Expired authorization code' },
+  175: { status: 400, message: 'Public clients require PKCE OAuth parameters' },
+  176: { status: 404, message: 'Unknown customer' },
+  177: { status: 404, message: 'Unknown subscription' },
+  178: { status: 400, message: 'Unknown subscription plan' },
+  179: { status: 400, message: 'Subscription payment token rejected' },
+  180: { status: 400, message: 'Subscription has already been cancelled' },
+  181: { status: 400, message: 'Customer update rejected' },
+  182: { status: 400, message: 'Unknown refresh token' },
+  183: { status: 400, message: 'Invalid or expired confirmation code' },
+  184: { status: 400, message: 'Subscription has already been cancelled' },
+  185: { status: 400, message: 'Subscription plan is not a valid update' },
+  186: { status: 400, message: 'Payment method failed' },
+  187: { status: 409, message: 'User already subscribed' },
+  188: { status: 500, message: 'Failed to find a subscription associated with Stripe source' },
+  192: { status: 400, message: 'Billing agreement already on file for this customer' },
+  193: { status: 400, message: 'PayPal payment token is missing' },
+  194: { status: 400, message: 'PayPal billing agreement is missing for the existing subscriber' },
+  195: { status: 400, message: 'Account for this email has an active subscription' },
+  196: { status: 400, message: 'Invalid token' },
+  197: { status: 500, message: 'IAP Internal Error' },
+  198: { status: 404, message: 'Unknown app name' },
+  199: { status: 400, message: 'Invalid promotion code' },
+  201: { status: 503, message: 'Service unavailable' },
+  202: { status: 503, message: 'Feature not enabled' },
+  203: { status: 500, message: 'A backend service request failed.' },
+  204: { status: 503, message: 'This client has been temporarily disabled' },
+  205: { status: 500, message: 'Could not login with third party account, please try again later' },
+  206: { status: 400, message: 'Can not create password, password already set.' },
+  207: { status: 400, message: 'Account creation rejected.' },
+  208: { status: 403, message: 'Purchase has been registered to another user.' },
+  222: { status: 400, message: 'Insufficient AAL' },
+  998: { status: 500, message: 'An internal validation check failed.' },
+  999: { status: 500, message: 'Unspecified error' },
+};
+
+export const ERROR_INFO_URL = 'https://mozilla.github.io/ecosystem-platform/api#section/Response-format';
+
+export interface AppErrorOptions {
+  /** Overrides the table's HTTP status (e.g. 404 for an unknown route, which FxA sends as errno 999). */
+  status?: number;
+  message?: string;
+  /** Extra top-level body fields such as `email`, `serverTime`, `retryAfter`. */
+  extra?: Record<string, unknown>;
+  /** Extra response headers, e.g. Retry-After. */
+  headers?: Record<string, string>;
+  /** The underlying failure, logged but never sent to the client. */
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly errno: Errno;
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(errno: Errno, options: AppErrorOptions = {}) {
+    const entry = ERRNO_TABLE[errno];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.name = 'AppError';
+    this.errno = errno;
+    this.status = options.status ?? entry.status;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  /** The wire body: {code, errno, error, message, info, ...extra}. */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.status,
+      errno: this.errno,
+      error: STATUS_CODES[this.status] ?? 'Unknown',
+      message: this.message,
+      info: ERROR_INFO_URL,
+      ...this.extra,
+    };
+  }
+
+  // Constructors for errors that carry extra fields, so callers cannot forget them.
+
+  static accountExists(email: string) {
+    return new AppError(ERRNO.ACCOUNT_EXISTS, { extra: { email } });
+  }
+  static unknownAccount(email?: string) {
+    return new AppError(ERRNO.UNKNOWN_ACCOUNT, { extra: email === undefined ? {} : { email } });
+  }
+  static incorrectPassword(email: string) {
+    return new AppError(ERRNO.INCORRECT_PASSWORD, { extra: { email } });
+  }
+  static incorrectEmailCase(email: string) {
+    return new AppError(ERRNO.INCORRECT_EMAIL_CASE, { extra: { email } });
+  }
+  static mustResetAccount(email: string) {
+    return new AppError(ERRNO.ACCOUNT_RESET, { extra: { email } });
+  }
+  static invalidParameter(source: string, keys: string[], message?: string) {
+    return new AppError(ERRNO.INVALID_PARAMETER, { extra: { validation: { source, keys } }, message });
+  }
+  static missingParameter(param: string) {
+    return new AppError(ERRNO.MISSING_PARAMETER, {
+      message: `Missing parameter in request body: ${param}`,
+      extra: { param },
+    });
+  }
+  static invalidToken(message?: string) {
+    return new AppError(ERRNO.INVALID_TOKEN, { message });
+  }
+  static invalidSignature(message?: string) {
+    return new AppError(ERRNO.INVALID_REQUEST_SIGNATURE, { message });
+  }
+  static invalidTimestamp(serverTimeSeconds: number) {
+    return new AppError(ERRNO.INVALID_TIMESTAMP, { extra: { serverTime: serverTimeSeconds } });
+  }
+  static throttled(retryAfterSeconds: number, extra: Record<string, unknown> = {}) {
+    return new AppError(ERRNO.THROTTLED, {
+      extra: { retryAfter: retryAfterSeconds, retryAfterLocalized: localizeRetryAfter(retryAfterSeconds), ...extra },
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+  static serverBusy(retryAfterSeconds: number) {
+    return new AppError(ERRNO.SERVER_BUSY, {
+      extra: { retryAfter: retryAfterSeconds, retryAfterLocalized: localizeRetryAfter(retryAfterSeconds) },
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+  static unexpected(cause?: unknown) {
+    return new AppError(ERRNO.UNEXPECTED_ERROR, { cause });
+  }
+}
+
+/** A short English phrase for a wait, as FxA's `retryAfterLocalized` gives. */
+export function localizeRetryAfter(seconds: number): string {
+  if (seconds < 60) return 'in a few seconds';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return minutes === 1 ? 'in a minute' : `in ${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours === 1 ? 'in an hour' : `in ${hours} hours`;
+}

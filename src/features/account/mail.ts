@@ -1,0 +1,42 @@
+// Mail to an account's primary address, carrying the request's language and flow.
+
+import type { Logger } from 'pino';
+import type { RequestContext } from '../../http/context.js';
+import type { Mailer, MailMessage, TemplateName, TemplateVars } from '../../mail/index.js';
+import type { AccountRecord } from './store.js';
+
+export class AccountMailer {
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sends a mail the flow depends on; a delivery failure is errno 151 for the caller. */
+  send<T extends TemplateName>(template: T, record: AccountRecord, ctx: RequestContext, vars: TemplateVars[T]): Promise<void> {
+    const message: MailMessage<T> = {
+      to: record.primary.email,
+      uid: record.account.uid.toString('hex'),
+      acceptLanguage: ctx.acceptLanguage ?? record.account.locale ?? undefined,
+      service: ctx.service,
+      flowId: ctx.metricsContext?.flowId,
+      flowBeginTime: ctx.metricsContext?.flowBeginTime,
+      deviceId: ctx.metricsContext?.deviceId,
+      vars,
+    };
+    return this.mailer.send(template, message);
+  }
+
+  /** Sends a notification whose failure must not undo what the user just did. */
+  async notify<T extends TemplateName>(
+    template: T,
+    record: AccountRecord,
+    ctx: RequestContext,
+    vars: TemplateVars[T],
+  ): Promise<void> {
+    try {
+      await this.send(template, record, ctx, vars);
+    } catch (err) {
+      this.logger.warn({ err, template }, 'notification mail failed');
+    }
+  }
+}

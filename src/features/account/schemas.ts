@@ -1,0 +1,47 @@
+// Request and response pieces shared by the sign-in endpoints (login and reauth).
+
+import { Type } from '@sinclair/typebox';
+import {
+  authPW,
+  body,
+  email,
+  metricsContext,
+  queryBoolean,
+  redirectTo,
+  resume,
+  service,
+  verificationMethod,
+} from '../../http/schemas.js';
+
+export const fromHex = (value: string): Buffer => Buffer.from(value, 'hex');
+export const toHex = (value: Buffer | undefined): string | undefined => value?.toString('hex');
+
+export const keysQuery = Type.Object({
+  keys: Type.Optional(queryBoolean),
+  service: Type.Optional(service),
+  verificationMethod: Type.Optional(verificationMethod),
+});
+
+export const signinBody = body({
+  email: email(),
+  authPW,
+  service: Type.Optional(service),
+  redirectTo: Type.Optional(redirectTo),
+  resume: Type.Optional(resume),
+  reason: Type.Optional(Type.String({ maxLength: 16 })),
+  unblockCode: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9]*$', minLength: 8, maxLength: 8 })),
+  metricsContext: Type.Optional(metricsContext),
+  originalLoginEmail: Type.Optional(email()),
+  verificationMethod: Type.Optional(verificationMethod),
+});
+
+/** Fields of a sign-in response that report confirmation state. */
+export const verificationFields = {
+  verified: Type.Boolean(),
+  emailVerified: Type.Boolean(),
+  sessionVerified: Type.Boolean(),
+  verificationMethod: Type.Optional(Type.String()),
+  verificationReason: Type.Optional(Type.String()),
+  authAt: Type.Integer(),
+  metricsEnabled: Type.Boolean(),
+};

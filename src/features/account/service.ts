@@ -1,0 +1,468 @@
+// Account rules: sign-up, sign-in, re-authentication, keys, status and deletion.
+
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import { emailOtp } from '../../crypto/index.js';
+import type { Customs } from '../../customs/index.js';
+import { isUniqueViolation, type Db } from '../../db/index.js';
+import { AppError, ERRNO } from '../../errors.js';
+import type { RequestContext } from '../../http/context.js';
+import type { Clock, RandomSource } from '../../runtime.js';
+import type { KeyFetchToken, SessionService, SessionToken } from '../session/service.js';
+import type { Executor } from '../session/store.js';
+import { parseUserAgent, type UserAgentFields } from '../session/user-agent.js';
+import type { AccountMailer } from './mail.js';
+import type { PasswordHasher, PasswordInput } from './password.js';
+import {
+  decideSessionVerification,
+  verificationStatus,
+  type RequestedMethod,
+  type VerificationStatus,
+} from './signin-policy.js';
+import type { AccountByEmail, AccountRecord, AccountStore } from './store.js';
+
+export interface CreateAccountInput extends PasswordInput {
+  email: string;
+  wantsKeys: boolean;
+  verificationMethod?: RequestedMethod;
+  redirectTo?: string;
+  resume?: string;
+  style?: string;
+}
+
+export interface CreateAccountResult {
+  uid: Buffer;
+  sessionToken: Buffer;
+  keyFetchToken?: Buffer;
+  keyFetchTokenVersion2?: Buffer;
+  authAt: number;
+  verificationMethod?: RequestedMethod;
+}
+
+export interface SigninInput {
+  email: string;
+  authPW: Buffer;
+  wantsKeys: boolean;
+  originalLoginEmail?: string;
+  verificationMethod?: RequestedMethod;
+  redirectTo?: string;
+  resume?: string;
+}
+
+export interface LoginResult extends VerificationStatus {
+  uid: Buffer;
+  sessionToken: Buffer;
+  keyFetchToken?: Buffer;
+  keyFetchTokenVersion2?: Buffer;
+  authAt: number;
+  metricsEnabled: boolean;
+}
+
+export type ReauthResult = Omit<LoginResult, 'sessionToken'>;
+
+export interface CredentialsStatus {
+  currentVersion: 'v1' | 'v2';
+  clientSalt?: string;
+  upgradeNeeded: boolean;
+}
+
+export interface AccountDeps {
+  db: Db;
+  store: AccountStore;
+  sessions: SessionService;
+  hasher: PasswordHasher;
+  customs: Customs;
+  mail: AccountMailer;
+  clock: Clock;
+  random: RandomSource;
+  config: Config;
+  logger: Logger;
+}
+
+/** The session facts that decide which confirmation mail a sign-in sends. */
+interface SigninSession {
+  tokenVerificationId: Buffer | null;
+  mustVerify: boolean;
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+export class AccountService {
+  constructor(private readonly deps: AccountDeps) {}
+
+  private transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
+    return this.deps.db.kysely.transaction().execute(work);
+  }
+
+  // ---- sign-up -------------------------------------------------------------------------------
+
+  /**
+   * An address can be reused when it belongs to nobody, to an unverified account (which is
+   * deleted), or is an unverified secondary address of someone else (which is released).
+   */
+  private async releaseAddress(normalizedEmail: string, exec: Executor): Promise<void> {
+    const existing = await this.deps.store.findEmail(normalizedEmail, exec);
+    if (!existing) return;
+    if (existing.isPrimary === 1) {
+      if (existing.isVerified === 1) throw AppError.accountExists(existing.email);
+      await this.deps.store.delete(existing.uid, exec);
+    } else {
+      if (existing.isVerified === 1) throw new AppError(ERRNO.VERIFIED_SECONDARY_EMAIL_ALREADY_EXISTS);
+      await this.deps.store.deleteEmail(normalizedEmail, exec);
+    }
+  }
+
+  async create(input: CreateAccountInput, ctx: RequestContext): Promise<CreateAccountResult> {
+    const { store, sessions, hasher, customs, clock, random } = this.deps;
+    const normalizedEmail = input.email.toLowerCase();
+    await customs.check('accountCreate', { ip: ctx.ip, email: normalizedEmail });
+    // Fail fast before spending two scrypt runs; checked again inside the transaction.
+    const existing = await store.findEmail(normalizedEmail);
+    if (existing?.isVerified === 1) {
+      throw existing.isPrimary === 1
+        ? AppError.accountExists(existing.email)
+        : new AppError(ERRNO.VERIFIED_SECONDARY_EMAIL_ALREADY_EXISTS);
+    }
+
+    const credentials = await hasher.newCredentials(input);
+    const now = clock.now();
+    const uid = random(16);
+    const emailCode = random(16);
+    const kA = random(32);
+    const record: AccountRecord = {
+      account: {
+        uid,
+        email: input.email,
+        normalizedEmail,
+        emailCode,
+        emailVerified: 0,
+        kA,
+        ...credentials.stored,
+        verifierSetAt: now,
+        createdAt: now,
+        locale: ctx.acceptLanguage ?? null,
+        lockedAt: null,
+        profileChangedAt: null,
+        keysChangedAt: null,
+        metricsOptOutAt: null,
+        disabledAt: null,
+      },
+      primary: {
+        normalizedEmail,
+        email: input.email,
+        uid,
+        emailCode,
+        isVerified: 0,
+        isPrimary: 1,
+        verifiedAt: null,
+        createdAt: now,
+      },
+    };
+
+    const tokens = await this.transaction(async (trx) => {
+      await this.releaseAddress(normalizedEmail, trx);
+      await store.insert(record.account, record.primary, trx);
+      // The sign-up session waits on the account's emailCode, so the emailed link confirms both.
+      const session = await sessions.createSession(trx, {
+        uid,
+        verificationId: emailCode,
+        mustVerify: input.wantsKeys,
+        userAgent: parseUserAgent(ctx.userAgent),
+      });
+      if (!input.wantsKeys) return { session };
+      const kv1 = await sessions.createKeyFetchToken(trx, uid, { kA, wrapKb: credentials.wrapKb }, emailCode);
+      const kv2 = credentials.wrapKbVersion2
+        ? await sessions.createKeyFetchToken(trx, uid, { kA, wrapKb: credentials.wrapKbVersion2 }, emailCode)
+        : undefined;
+      return { session, kv1, kv2 };
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw AppError.accountExists(input.email);
+      throw err;
+    });
+
+    // The account stands even if the mail fails (errno 151): signing up again replaces it.
+    if (input.verificationMethod === 'email-otp') {
+      await this.deps.mail.send('verifyShortCode', record, ctx, { code: emailOtp(emailCode, now) });
+    } else {
+      await this.deps.mail.send('verify', record, ctx, {
+        code: emailCode.toString('hex'),
+        redirectTo: input.redirectTo,
+        resume: input.resume,
+        style: input.style,
+      });
+    }
+
+    return {
+      uid,
+      sessionToken: tokens.session.tokenData,
+      keyFetchToken: tokens.kv1?.tokenData,
+      keyFetchTokenVersion2: tokens.kv2?.tokenData,
+      authAt: seconds(now),
+      verificationMethod: input.verificationMethod,
+    };
+  }
+
+  // ---- sign-in ---------------------------------------------------------------------------------
+
+  private async loadForSignin(email: string, ctx: RequestContext): Promise<AccountByEmail> {
+    const normalizedEmail = email.toLowerCase();
+    await this.deps.customs.check('accountLogin', { ip: ctx.ip, email: normalizedEmail });
+    const record = await this.deps.store.findByEmail(normalizedEmail);
+    if (!record) {
+      await this.deps.customs.recordFailure('accountLogin', { ip: ctx.ip, email: normalizedEmail });
+      throw AppError.unknownAccount(email);
+    }
+    if (record.account.disabledAt !== null) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
+    return record;
+  }
+
+  /** 142 unless the address typed (or the one the client re-hashed with) is the primary. */
+  private checkPrimaryAddress(record: AccountRecord, input: SigninInput): void {
+    const candidate = (input.originalLoginEmail ?? input.email).toLowerCase();
+    if (candidate !== record.primary.normalizedEmail) throw new AppError(ERRNO.LOGIN_WITH_SECONDARY_EMAIL);
+  }
+
+  private async checkPassword(record: AccountRecord, input: SigninInput, ctx: RequestContext) {
+    const result = await this.deps.hasher.check(record.account, input.authPW);
+    if (result.outcome === 'match') return result;
+    const subject = { ip: ctx.ip, email: input.email.toLowerCase() };
+    await this.deps.customs.recordFailure('accountLogin', subject);
+    if (result.outcome === 'mustReset') throw AppError.mustResetAccount(record.account.email);
+    // The v1 salt is the sign-up address exactly as typed then; tell the client to re-hash with it.
+    if (record.account.email !== input.email) throw AppError.incorrectEmailCase(record.account.email);
+    throw AppError.incorrectPassword(record.account.email);
+  }
+
+  /** TOTP arrives in a later issue; until then no account has it, so asking for it is 160. */
+  private checkRequestedMethod(method: RequestedMethod | undefined): void {
+    if (method === 'totp-2fa') throw new AppError(ERRNO.TOTP_REQUIRED);
+  }
+
+  /** The confirmation mail a sign-in needs (PROTOCOL §6.3), or newDeviceLogin when none is needed. */
+  private async sendSigninMail(
+    record: AccountRecord,
+    session: SigninSession,
+    input: SigninInput,
+    ctx: RequestContext,
+    announceNewDevice: boolean,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    const userAgent = parseUserAgent(ctx.userAgent);
+    const signin = { browser: userAgent.uaBrowser ?? undefined, os: userAgent.uaOS ?? undefined, ip: ctx.ip, time: now };
+    const method = input.verificationMethod;
+    if (record.account.emailVerified !== 1) {
+      if (method === 'email-otp') {
+        return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
+      }
+      const code = session.tokenVerificationId ?? record.primary.emailCode;
+      return this.deps.mail.send('verify', record, ctx, {
+        code: code.toString('hex'),
+        redirectTo: input.redirectTo,
+        resume: input.resume,
+      });
+    }
+    if (session.mustVerify && session.tokenVerificationId) {
+      if (method === 'email-2fa' || method === 'email-otp') {
+        return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
+      }
+      if (method === 'email-captcha') return;
+      return this.deps.mail.send('verifyLogin', record, ctx, {
+        code: session.tokenVerificationId.toString('hex'),
+        redirectTo: input.redirectTo,
+        resume: input.resume,
+        signin,
+      });
+    }
+    if (announceNewDevice && !session.tokenVerificationId) await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin });
+  }
+
+  async login(input: SigninInput, ctx: RequestContext): Promise<LoginResult> {
+    const { sessions, clock, config } = this.deps;
+    const record = await this.loadForSignin(input.email, ctx);
+    if (record.account.verifierSetAt <= 0) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
+    this.checkPrimaryAddress(record, input);
+    const password = await this.checkPassword(record, input, ctx);
+    this.checkRequestedMethod(input.verificationMethod);
+
+    const now = clock.now();
+    const decision = decideSessionVerification(config.signinConfirmation, {
+      primaryEmail: record.primary.normalizedEmail,
+      accountCreatedAt: record.account.createdAt,
+      wantsKeys: input.wantsKeys,
+      now,
+    });
+    const verificationId = decision.needsVerification ? this.deps.random(16) : null;
+    const uid = record.account.uid;
+    const tokens = await this.transaction(async (trx) => {
+      const session = await sessions.createSession(trx, {
+        uid,
+        verificationId,
+        mustVerify: decision.mustVerify,
+        userAgent: parseUserAgent(ctx.userAgent),
+      });
+      const keyFetch = input.wantsKeys
+        ? await sessions.createKeyFetchToken(trx, uid, { kA: record.account.kA, wrapKb: password.wrapKb }, verificationId)
+        : undefined;
+      return { session, keyFetch };
+    });
+
+    const session = { tokenVerificationId: verificationId, mustVerify: decision.mustVerify };
+    await this.sendSigninMail(record, session, input, ctx, true);
+
+    const status = verificationStatus(
+      {
+        emailVerified: record.account.emailVerified === 1,
+        sessionVerified: verificationId === null,
+        mustVerify: decision.mustVerify,
+      },
+      input.verificationMethod,
+    );
+    return {
+      uid,
+      sessionToken: tokens.session.tokenData,
+      ...(password.version === 2
+        ? { keyFetchTokenVersion2: tokens.keyFetch?.tokenData }
+        : { keyFetchToken: tokens.keyFetch?.tokenData }),
+      authAt: seconds(now),
+      metricsEnabled: record.account.metricsOptOutAt === null,
+      ...status,
+    };
+  }
+
+  /** `/session/reauth`: a fresh password check on an existing session, keeping its state. */
+  async reauth(session: SessionToken, input: SigninInput, ctx: RequestContext): Promise<ReauthResult> {
+    const { sessions } = this.deps;
+    const record = await this.loadForSignin(input.email, ctx);
+    if (!record.account.uid.equals(session.uid)) throw AppError.unknownAccount(input.email);
+    this.checkPrimaryAddress(record, input);
+    const password = await this.checkPassword(record, input, ctx);
+    this.checkRequestedMethod(input.verificationMethod);
+
+    const mustVerify = session.mustVerify || input.wantsKeys || input.verificationMethod !== undefined;
+    const { authAt, keyFetch } = await this.transaction(async (trx) => {
+      const authAt = await sessions.markReauthenticated(trx, session, {
+        userAgent: parseUserAgent(ctx.userAgent),
+        mustVerify,
+      });
+      const keyFetch = input.wantsKeys
+        ? await sessions.createKeyFetchToken(
+            trx,
+            session.uid,
+            { kA: record.account.kA, wrapKb: password.wrapKb },
+            session.tokenVerificationId,
+          )
+        : undefined;
+      return { authAt, keyFetch };
+    });
+
+    await this.sendSigninMail(record, { tokenVerificationId: session.tokenVerificationId, mustVerify }, input, ctx, false);
+
+    const status = verificationStatus(
+      { emailVerified: record.account.emailVerified === 1, sessionVerified: session.verified, mustVerify },
+      input.verificationMethod,
+    );
+    return {
+      uid: session.uid,
+      ...(password.version === 2
+        ? { keyFetchTokenVersion2: keyFetch?.tokenData }
+        : { keyFetchToken: keyFetch?.tokenData }),
+      authAt: seconds(authAt),
+      metricsEnabled: record.account.metricsOptOutAt === null,
+      ...status,
+    };
+  }
+
+  // ---- keys and status -------------------------------------------------------------------------
+
+  /** The kA‖wrapKb bundle; the token is spent only when it is handed out. */
+  async fetchKeys(token: KeyFetchToken): Promise<Buffer> {
+    if (!token.verified) throw new AppError(ERRNO.UNVERIFIED_ACCOUNT);
+    await this.transaction((trx) => this.deps.sessions.consumeKeyFetchToken(trx, token.id));
+    return token.keyBundle;
+  }
+
+  async existsByUid(uid: Buffer): Promise<boolean> {
+    return this.deps.store.exists(uid);
+  }
+
+  async statusByEmail(
+    email: string,
+    thirdPartyAuthStatus: boolean,
+    ctx: RequestContext,
+  ): Promise<{ exists: boolean; hasLinkedAccount?: boolean; hasPassword?: boolean }> {
+    const normalizedEmail = email.toLowerCase();
+    await this.deps.customs.check('accountStatusCheck', { ip: ctx.ip, email: normalizedEmail });
+    const record = await this.deps.store.findByEmail(normalizedEmail);
+    if (!record) return { exists: false };
+    if (!thirdPartyAuthStatus) return { exists: true };
+    return { exists: true, hasLinkedAccount: false, hasPassword: record.account.verifierSetAt > 0 };
+  }
+
+  async credentialsStatus(email: string, ctx: RequestContext): Promise<CredentialsStatus> {
+    const normalizedEmail = email.toLowerCase();
+    await this.deps.customs.check('getCredentialsStatus', { ip: ctx.ip, email: normalizedEmail });
+    const record = await this.deps.store.findByEmail(normalizedEmail);
+    if (!record) throw AppError.unknownAccount(email);
+    const { account } = record;
+    if (account.disabledAt !== null || account.verifierSetAt <= 0) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
+    return {
+      currentVersion: account.clientSalt ? 'v2' : 'v1',
+      ...(account.clientSalt ? { clientSalt: account.clientSalt } : {}),
+      upgradeNeeded: account.wrapWrapKbVersion2 === null,
+    };
+  }
+
+  async describe(session: SessionToken) {
+    const record = await this.deps.store.findByUid(session.uid);
+    if (!record) throw AppError.unknownAccount();
+    const emails = await this.deps.store.listEmails(session.uid);
+    return {
+      createdAt: record.account.createdAt,
+      passwordCreatedAt: record.account.verifierSetAt,
+      hasPassword: record.account.verifierSetAt > 0,
+      metricsOptOutAt: record.account.metricsOptOutAt,
+      emails: emails.map((e) => ({ email: e.email, isPrimary: e.isPrimary === 1, verified: e.isVerified === 1 })),
+    };
+  }
+
+  // ---- deletion --------------------------------------------------------------------------------
+
+  async destroy(session: SessionToken | null, email: string, authPW: Buffer, ctx: RequestContext): Promise<void> {
+    const { customs, store } = this.deps;
+    const normalizedEmail = email.toLowerCase();
+    const subject = { ip: ctx.ip, email: normalizedEmail };
+    await customs.check('accountDestroy', subject);
+    const record = await store.findByEmail(normalizedEmail);
+    if (!record || (session && !session.uid.equals(record.account.uid))) {
+      await customs.recordFailure('accountDestroy', subject);
+      throw AppError.unknownAccount(email);
+    }
+    if (session && !session.verified) throw new AppError(ERRNO.SESSION_UNVERIFIED);
+    if (record.account.verifierSetAt > 0) {
+      const result = await this.deps.hasher.check(record.account, authPW);
+      if (result.outcome !== 'match') {
+        await customs.recordFailure('accountDestroy', subject);
+        if (result.outcome === 'mustReset') throw AppError.mustResetAccount(record.account.email);
+        if (record.account.email !== email) throw AppError.incorrectEmailCase(record.account.email);
+        throw AppError.incorrectPassword(record.account.email);
+      }
+    }
+    await this.transaction((trx) => store.delete(record.account.uid, trx));
+    this.deps.logger.info({ uid: record.account.uid.toString('hex') }, 'account deleted');
+  }
+
+  // ---- used by the emails feature --------------------------------------------------------------
+
+  async findByUid(uid: Buffer): Promise<AccountRecord | undefined> {
+    return this.deps.store.findByUid(uid);
+  }
+
+  /** Marks the account's primary address verified; true when this call verified it. */
+  async markVerified(uid: Buffer, exec: Executor): Promise<boolean> {
+    return this.deps.store.markVerified(uid, this.deps.clock.now(), exec);
+  }
+
+  userAgentOf(ctx: RequestContext): UserAgentFields {
+    return parseUserAgent(ctx.userAgent);
+  }
+}

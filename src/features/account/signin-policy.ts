@@ -1,0 +1,65 @@
+// When does a new sign-in have to be confirmed, and what do we tell the client
+// about it (PROTOCOL §3.2)?
+
+import type { Config } from '../../config.js';
+
+export type RequestedMethod = 'email' | 'email-otp' | 'email-2fa' | 'email-captcha' | 'totp-2fa';
+
+export interface SessionVerificationDecision {
+  /** The session starts unconfirmed (gets a tokenVerificationId). */
+  needsVerification: boolean;
+  /** The client must confirm before it may use keys or verified-session routes. */
+  mustVerify: boolean;
+}
+
+export interface SigninFacts {
+  primaryEmail: string;
+  accountCreatedAt: number;
+  wantsKeys: boolean;
+  now: number;
+}
+
+export function decideSessionVerification(
+  policy: Config['signinConfirmation'],
+  facts: SigninFacts,
+): SessionVerificationDecision {
+  const forced = policy.forcedEmailRegex?.test(facts.primaryEmail) ?? false;
+  if (forced) return { needsVerification: true, mustVerify: true };
+  const accountIsNew =
+    policy.skipForNewAccountsHours > 0 &&
+    facts.now - facts.accountCreatedAt <= policy.skipForNewAccountsHours * 3600 * 1000;
+  const allowListed = policy.skipForEmailRegex?.test(facts.primaryEmail) ?? false;
+  if (accountIsNew || allowListed) return { needsVerification: false, mustVerify: false };
+  return { needsVerification: true, mustVerify: facts.wantsKeys };
+}
+
+export interface VerificationStatus {
+  verified: boolean;
+  emailVerified: boolean;
+  sessionVerified: boolean;
+  verificationMethod?: string;
+  verificationReason?: 'signup' | 'login';
+}
+
+/**
+ * The `verified` / `verificationMethod` / `verificationReason` of a sign-in response.
+ * An unconfirmed session that need not be confirmed counts as verified, as in FxA.
+ */
+export function verificationStatus(
+  state: { emailVerified: boolean; sessionVerified: boolean; mustVerify: boolean },
+  requested: RequestedMethod | undefined,
+): VerificationStatus {
+  const base = { emailVerified: state.emailVerified, sessionVerified: state.sessionVerified };
+  if (!state.emailVerified) {
+    return {
+      ...base,
+      verified: false,
+      verificationMethod: requested === 'email-otp' ? 'email-otp' : 'email',
+      verificationReason: 'signup',
+    };
+  }
+  if (state.mustVerify && !state.sessionVerified) {
+    return { ...base, verified: false, verificationMethod: requested ?? 'email', verificationReason: 'login' };
+  }
+  return { ...base, verified: true };
+}

@@ -1,0 +1,93 @@
+// Confirming addresses and sessions with the codes we mailed (PROTOCOL §6.1).
+
+import { constantTimeEqual, verifyEmailOtp } from '../../crypto/index.js';
+import type { Customs } from '../../customs/index.js';
+import type { Db } from '../../db/index.js';
+import { AppError, ERRNO } from '../../errors.js';
+import type { RequestContext } from '../../http/context.js';
+import type { Clock } from '../../runtime.js';
+import type { AccountMailer } from '../account/mail.js';
+import type { AccountService } from '../account/service.js';
+import type { AccountRecord } from '../account/store.js';
+import type { SessionService, SessionToken } from '../session/service.js';
+
+export interface EmailsDeps {
+  db: Db;
+  accounts: AccountService;
+  sessions: SessionService;
+  customs: Customs;
+  mail: AccountMailer;
+  clock: Clock;
+}
+
+export interface EmailStatus {
+  email: string;
+  verified: boolean;
+  sessionVerified: boolean;
+  emailVerified: boolean;
+}
+
+export class EmailsService {
+  constructor(private readonly deps: EmailsDeps) {}
+
+  private async loadAccount(uid: Buffer): Promise<AccountRecord> {
+    const record = await this.deps.accounts.findByUid(uid);
+    if (!record) throw AppError.unknownAccount();
+    return record;
+  }
+
+  /** Sync users are told what to do next once their account is confirmed. */
+  private async welcome(record: AccountRecord, ctx: RequestContext): Promise<void> {
+    if (ctx.service === 'sync') await this.deps.mail.notify('postVerify', record, ctx, {});
+  }
+
+  /**
+   * `/recovery_email/verify_code`: the code is the account's emailCode (sign-up link) or a
+   * session's tokenVerificationId (sign-in link). Either confirms the tokens waiting on it and,
+   * if it is still unverified, the account.
+   */
+  async verifyLinkCode(uid: Buffer, code: Buffer, ctx: RequestContext): Promise<void> {
+    const { accounts, sessions, customs, db } = this.deps;
+    const record = await this.loadAccount(uid);
+    await customs.check('recoveryEmailVerifyCode', { ip: ctx.ip, email: record.primary.normalizedEmail });
+    const isAccountCode = constantTimeEqual(code, record.account.emailCode);
+    const newlyVerified = await db.kysely.transaction().execute(async (trx) => {
+      const confirmed = await sessions.verifyByCode(trx, uid, code);
+      if (confirmed === 0 && !isAccountCode) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
+      return record.account.emailVerified === 1 ? false : accounts.markVerified(uid, trx);
+    });
+    if (newlyVerified) await this.welcome(record, ctx);
+  }
+
+  /** `/session/verify_code`: the 6-digit code mailed for this sign-in (or sign-up). */
+  async verifySessionCode(session: SessionToken, code: string | undefined, ctx: RequestContext): Promise<void> {
+    const { accounts, sessions, customs, db, clock } = this.deps;
+    await customs.check('verifySessionCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
+    const record = await this.loadAccount(session.uid);
+    if (code === undefined || !verifyEmailOtp(record.primary.emailCode, code, clock.now())) {
+      throw new AppError(ERRNO.INVALID_EXPIRED_OTP_CODE);
+    }
+    const accountWasVerified = record.account.emailVerified === 1;
+    await db.kysely.transaction().execute(async (trx) => {
+      await sessions.verifySession(trx, session, 'email-2fa');
+      if (!accountWasVerified) await accounts.markVerified(session.uid, trx);
+    });
+    if (!accountWasVerified) {
+      await this.welcome(record, ctx);
+    } else if (!session.verified) {
+      const { uaBrowser, uaOS } = session.userAgent;
+      await this.deps.mail.notify('newDeviceLogin', record, ctx, {
+        signin: { browser: uaBrowser ?? undefined, os: uaOS ?? undefined, ip: ctx.ip, time: clock.now() },
+      });
+    }
+  }
+
+  status(session: SessionToken): EmailStatus {
+    return {
+      email: session.email,
+      verified: session.emailVerified && (session.mustVerify ? session.verified : true),
+      sessionVerified: session.verified,
+      emailVerified: session.emailVerified,
+    };
+  }
+}

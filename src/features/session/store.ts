@@ -1,0 +1,107 @@
+// SQL for session tokens and key-fetch tokens. Lookups join the account and its
+// primary address so authenticating a request costs one indexed query.
+
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, KeyFetchTokensTable, SessionTokensTable } from '../../db/schema.js';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export type SessionRow = Selectable<SessionTokensTable>;
+export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
+
+export interface SessionWithAccountRow extends SessionRow {
+  email: string;
+  emailVerified: number;
+  accountCreatedAt: number;
+  verifierSetAt: number;
+  locale: string | null;
+  metricsOptOutAt: number | null;
+}
+
+export interface KeyFetchWithAccountRow extends KeyFetchRow {
+  emailVerified: number;
+}
+
+export interface VerifiedMark {
+  verificationMethod: number | null;
+  verifiedAt: number;
+}
+
+export class SessionStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertSession(row: SessionRow, exec: Executor = this.db): Promise<void> {
+    await exec.insertInto('sessionTokens').values(row).execute();
+  }
+
+  async findSession(tokenId: Buffer): Promise<SessionWithAccountRow | undefined> {
+    return this.db
+      .selectFrom('sessionTokens as s')
+      .innerJoin('accounts as a', 'a.uid', 's.uid')
+      .innerJoin('emails as e', (join) => join.onRef('e.uid', '=', 's.uid').on('e.isPrimary', '=', 1))
+      .selectAll('s')
+      .select([
+        'e.email as email',
+        'a.emailVerified as emailVerified',
+        'a.createdAt as accountCreatedAt',
+        'a.verifierSetAt as verifierSetAt',
+        'a.locale as locale',
+        'a.metricsOptOutAt as metricsOptOutAt',
+      ])
+      .where('s.tokenId', '=', tokenId)
+      .executeTakeFirst();
+  }
+
+  async findSessionRow(tokenId: Buffer): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('sessionTokens').selectAll().where('tokenId', '=', tokenId).executeTakeFirst();
+  }
+
+  async deleteSession(tokenId: Buffer, exec: Executor = this.db): Promise<number> {
+    const result = await exec.deleteFrom('sessionTokens').where('tokenId', '=', tokenId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async updateSession(
+    tokenId: Buffer,
+    changes: Partial<Omit<SessionRow, 'tokenId' | 'tokenData' | 'uid'>>,
+    exec: Executor = this.db,
+  ): Promise<void> {
+    await exec.updateTable('sessionTokens').set(changes).where('tokenId', '=', tokenId).execute();
+  }
+
+  /** Confirms every token of `uid` waiting on `verificationId` (a link code); returns how many. */
+  async verifyByVerificationId(uid: Buffer, verificationId: Buffer, mark: VerifiedMark, exec: Executor = this.db): Promise<number> {
+    const sessions = await exec
+      .updateTable('sessionTokens')
+      .set({ tokenVerificationId: null, mustVerify: 0, ...mark })
+      .where('uid', '=', uid)
+      .where('tokenVerificationId', '=', verificationId)
+      .executeTakeFirst();
+    const keyFetches = await exec
+      .updateTable('keyFetchTokens')
+      .set({ tokenVerificationId: null })
+      .where('uid', '=', uid)
+      .where('tokenVerificationId', '=', verificationId)
+      .executeTakeFirst();
+    return Number(sessions.numUpdatedRows) + Number(keyFetches.numUpdatedRows);
+  }
+
+  async insertKeyFetch(row: KeyFetchRow, exec: Executor = this.db): Promise<void> {
+    await exec.insertInto('keyFetchTokens').values(row).execute();
+  }
+
+  async findKeyFetch(tokenId: Buffer): Promise<KeyFetchWithAccountRow | undefined> {
+    return this.db
+      .selectFrom('keyFetchTokens as k')
+      .innerJoin('accounts as a', 'a.uid', 'k.uid')
+      .selectAll('k')
+      .select('a.emailVerified as emailVerified')
+      .where('k.tokenId', '=', tokenId)
+      .executeTakeFirst();
+  }
+
+  async deleteKeyFetch(tokenId: Buffer, exec: Executor = this.db): Promise<number> {
+    const result = await exec.deleteFrom('keyFetchTokens').where('tokenId', '=', tokenId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,34 @@
+// Dockerflow endpoints for load balancers and operators.
+
+import type {} from '@fastify/swagger'; // adds `hide` to route schemas
+import type { FastifyInstance } from 'fastify';
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export function registerDockerflow(app: FastifyInstance, version: string, checks: HealthCheck[]): void {
+  const hidden = { schema: { hide: true } };
+
+  app.get('/__lbheartbeat__', hidden, async () => ({}));
+
+  app.get('/__version__', hidden, async () => ({ version, commit: process.env.GIT_COMMIT ?? 'unknown' }));
+
+  app.get('/__heartbeat__', hidden, async (request, reply) => {
+    const results: Record<string, string> = {};
+    await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await check();
+          results[name] = 'ok';
+        } catch (err) {
+          request.log.error({ err, check: name }, 'heartbeat check failed');
+          results[name] = 'error';
+        }
+      }),
+    );
+    const healthy = Object.values(results).every((r) => r === 'ok');
+    return reply.status(healthy ? 200 : 500).send(results);
+  });
+}

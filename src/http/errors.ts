@@ -1,0 +1,64 @@
+// The one place errors become responses. Anything that is not an AppError is
+// translated (framework failures) or becomes 500/999 and is logged with the
+// request id — never with the request body or headers, which may hold secrets.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERRNO } from '../errors.js';
+
+function translate(err: FastifyError | AppError | Error): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const code = (err as FastifyError).code;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError(ERRNO.REQUEST_TOO_LARGE);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError(ERRNO.INVALID_JSON);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError(ERRNO.UNEXPECTED_ERROR, { status: 415, message: 'Unsupported Media Type' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError(ERRNO.INVALID_JSON, { message: 'Request body does not match its content-length' });
+  }
+  if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) return new AppError(ERRNO.INVALID_JSON);
+  const status = (err as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    return new AppError(ERRNO.UNEXPECTED_ERROR, { status, message: err.message });
+  }
+  return undefined;
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.status(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+    const known = translate(err);
+    if (known) {
+      if (known.status >= 500) request.log.error({ err: known.cause ?? known, errno: known.errno }, 'request failed');
+      return sendError(reply, known);
+    }
+    request.log.error({ err }, 'unexpected error');
+    return sendError(reply, AppError.unexpected(err));
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    sendError(reply, new AppError(ERRNO.UNEXPECTED_ERROR, { status: 404, message: 'Not Found' })),
+  );
+}
+
+/** JSON bodies are parsed here so the raw text stays available for the Hawk payload hash. */
+export function installJsonParser(app: FastifyInstance, bodyLimit: number): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError(ERRNO.INVALID_JSON), undefined);
+    }
+  });
+}

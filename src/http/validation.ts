@@ -1,0 +1,65 @@
+// Ajv compilers for route schemas, and the translation of their failures into
+// FxA errors: a missing field is errno 108 with `param`, anything else 107 with
+// `validation: {source, keys}`. Bodies are never type-coerced ("1" is not a
+// number); query strings are, because everything in a URL is text.
+
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import punycode from 'punycode/punycode.js';
+import { AppError } from '../errors.js';
+
+const EMAIL_LOCAL = /^[A-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/i;
+const EMAIL_DOMAIN_LABEL = /^[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?$/i;
+const DISPLAY_SAFE = /^(?:[^\u0000-\u001F\u007F\u0080-\u009F\u2028-\u2029\uD800-\uDFFF\uE000-\uF8FF\uFFF9-\uFFFC\uFFFE-\uFFFF])*$/;
+
+/** FxA's address check: display-safe, a 1–64 char local part, a punycode-able domain with a dot. */
+export function isValidEmailAddress(value: string): boolean {
+  if (value.length > 255 || !DISPLAY_SAFE.test(value)) return false;
+  const parts = value.split('@');
+  if (parts.length !== 2) return false;
+  const [local, domain] = parts as [string, string];
+  try {
+    if (!EMAIL_LOCAL.test(punycode.toASCII(local))) return false;
+    const asciiDomain = punycode.toASCII(domain);
+    if (asciiDomain.length > 255) return false;
+    const labels = asciiDomain.split('.');
+    return labels.length >= 2 && labels.every((label) => EMAIL_DOMAIN_LABEL.test(label));
+  } catch {
+    return false;
+  }
+}
+
+function makeAjv(coerceTypes: boolean): Ajv {
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: true,
+    allErrors: false,
+    strict: false,
+  });
+  ajv.addFormat('fxa-email', { type: 'string', validate: isValidEmailAddress });
+  return ajv;
+}
+
+const strictAjv = makeAjv(false);
+const coercingAjv = makeAjv(true);
+
+export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }): ValidateFunction {
+  return (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema);
+}
+
+const SOURCES: Record<string, string> = { body: 'payload', querystring: 'query', params: 'params', headers: 'headers' };
+
+/** Turns Fastify's schema failure into the FxA error the swagger documents. */
+export function validationError(errors: FastifySchemaValidationError[], context: string): AppError {
+  const first = errors[0] as ErrorObject | undefined;
+  const source = SOURCES[context] ?? context;
+  if (!first) return AppError.invalidParameter(source, []);
+  const path = first.instancePath.split('/').filter(Boolean);
+  if (first.keyword === 'required' && context === 'body') {
+    const missing = String((first.params as { missingProperty: string }).missingProperty);
+    return AppError.missingParameter([...path, missing].join('.'));
+  }
+  const key = path.length > 0 ? path.join('.') : source;
+  return AppError.invalidParameter(source, [key]);
+}

@@ -1,0 +1,116 @@
+// Builds every service from the config. The HTTP layer and the CLI both start here.
+
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { scryptAsync } from './crypto/index.js';
+import { noCustoms, StoreCustoms, type Customs } from './customs/index.js';
+import { createDb, pingDb, type Db } from './db/index.js';
+import { migrateToLatest } from './db/migrate.js';
+import { AccountMailer } from './features/account/mail.js';
+import { PasswordHasher } from './features/account/password.js';
+import { AccountService } from './features/account/service.js';
+import { AccountStore } from './features/account/store.js';
+import { EmailsService } from './features/emails/service.js';
+import { SessionService } from './features/session/service.js';
+import { SessionStore } from './features/session/store.js';
+import { ScryptPool, type ScryptFunction } from './hashing/scrypt-pool.js';
+import type { HealthCheck } from './http/dockerflow.js';
+import { createEphemeralStore, type EphemeralStore } from './kv/index.js';
+import { createMailer, type Mailer } from './mail/index.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from './runtime.js';
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  random?: RandomSource;
+  /** A store shared by several in-process instances (tests of multi-instance behaviour). */
+  kv?: EphemeralStore;
+  mailer?: Mailer;
+  scrypt?: ScryptFunction;
+}
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+  db: Db;
+  kv: EphemeralStore;
+  mailer: Mailer;
+  customs: Customs;
+  scryptPool: ScryptPool;
+  sessions: SessionService;
+  accounts: AccountService;
+  emails: EmailsService;
+  healthChecks: HealthCheck[];
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+  const clock = overrides.clock ?? systemClock;
+  const random = overrides.random ?? systemRandom;
+  const db = createDb(config.databaseUrl);
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+  const kv = overrides.kv ?? createEphemeralStore(config.redisUrl, config.redisKeyPrefix, clock);
+  const mailer =
+    overrides.mailer ??
+    createMailer({
+      smtpUrl: config.smtpUrl,
+      mailDir: config.mailDir,
+      from: config.mailFrom,
+      contentUrl: config.contentUrl,
+      logger,
+      clock,
+    });
+  const customs = config.rateLimitEnabled ? new StoreCustoms(kv) : noCustoms;
+  const scryptPool = new ScryptPool(
+    {
+      concurrency: config.scryptConcurrency,
+      queueLimit: config.scryptQueueLimit,
+      retryAfterSeconds: config.scryptRetryAfterSeconds,
+    },
+    overrides.scrypt ?? scryptAsync,
+  );
+  const mail = new AccountMailer(mailer, logger);
+  const sessions = new SessionService(new SessionStore(db.kysely), clock, random, config.sessionTokenLifetimeMs);
+  const accounts = new AccountService({
+    db,
+    store: new AccountStore(db.kysely),
+    sessions,
+    hasher: new PasswordHasher(scryptPool, random),
+    customs,
+    mail,
+    clock,
+    random,
+    config,
+    logger,
+  });
+  const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock });
+
+  const healthChecks: HealthCheck[] = [
+    { name: 'database', check: () => pingDb(db) },
+    { name: config.redisUrl ? 'redis' : 'store', check: () => kv.ping() },
+  ];
+
+  return {
+    config,
+    logger,
+    clock,
+    random,
+    db,
+    kv,
+    mailer,
+    customs,
+    scryptPool,
+    sessions,
+    accounts,
+    emails,
+    healthChecks,
+    async close() {
+      await mailer.close();
+      if (!overrides.kv) await kv.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+declare module 'punycode/punycode.js' {
+  export function toASCII(input: string): string;
+}

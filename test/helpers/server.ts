@@ -1,0 +1,88 @@
+// Starts the real app on an ephemeral port, with its own database, an SMTP sink it
+// mails to, an injected clock and our own client pointed at it.
+
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { pino } from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { AuthClient, type ClientOptions } from '../../src/client/index.js';
+import { loadConfig, type SettingName } from '../../src/config.js';
+import type { EphemeralStore } from '../../src/kv/index.js';
+import { ManualClock } from '../../src/runtime.js';
+import { createTestDatabase, snapshot, type TestDatabase } from './database.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+
+export interface TestServerOptions {
+  /** Extra settings, by environment variable name. */
+  env?: Partial<Record<SettingName, string>>;
+  clock?: ManualClock;
+  /** Share a database with another instance (created with `createTestDatabase({ shared: true })`). */
+  database?: TestDatabase;
+  /** Share an in-process store with another instance; with REDIS_URL set, share `redisKeyPrefix` instead. */
+  kv?: EphemeralStore;
+  redisKeyPrefix?: string;
+  smtp?: SmtpSink;
+  clientOptions?: ClientOptions;
+}
+
+export interface TestServer {
+  app: App;
+  /** Base URL including /v1. */
+  url: string;
+  origin: string;
+  client: AuthClient;
+  mail: SmtpSink;
+  clock: ManualClock;
+  /** All stored rows, for "nothing changed" assertions. */
+  snapshot(): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const clock = options.clock ?? new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await createTestDatabase());
+  const ownsSmtp = !options.smtp;
+  const mail = options.smtp ?? (await startSmtpSink());
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const config = loadConfig(process.env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: origin,
+    DATABASE_URL: database.url,
+    SMTP_URL: mail.url,
+    REDIS_KEY_PREFIX: options.redisKeyPrefix ?? `test:${randomBytes(6).toString('hex')}:`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const logger = pino({ level: config.logLevel });
+  const app = await buildApp(config, logger, { clock, kv: options.kv });
+  await app.server.listen({ port, host: '127.0.0.1' });
+  const url = `${origin}/v1`;
+  return {
+    app,
+    url,
+    origin,
+    client: new AuthClient(url, { now: () => clock.now(), ...options.clientOptions }),
+    mail,
+    clock,
+    snapshot: () => snapshot(app.services.db),
+    async close() {
+      await app.close();
+      if (ownsSmtp) await mail.stop();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
