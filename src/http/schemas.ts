@@ -52,7 +52,7 @@ export const metricsContext = Type.Object(
     productId: Type.Optional(Type.String({ maxLength: 128 })),
     planId: Type.Optional(Type.String({ maxLength: 128 })),
   },
-  { additionalProperties: false, dependentRequired: { flowId: ['flowBeginTime'], flowBeginTime: ['flowId'] } },
+  { additionalProperties: false, dependencies: { flowId: ['flowBeginTime'], flowBeginTime: ['flowId'] } },
 );
 
 export const redirectTo = Type.String({ maxLength: 2048 });

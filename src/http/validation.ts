@@ -60,6 +60,8 @@ export function validationError(errors: FastifySchemaValidationError[], context:
     const missing = String((first.params as { missingProperty: string }).missingProperty);
     return AppError.missingParameter([...path, missing].join('.'));
   }
-  const key = path.length > 0 ? path.join('.') : source;
+  // A field that needs another (`dependencies`) names the missing one.
+  const missing = (first.params as { missingProperty?: string }).missingProperty;
+  const key = [...path, ...(missing ? [missing] : [])].join('.') || source;
   return AppError.invalidParameter(source, [key]);
 }

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { AuthClient, type ClientOptions } from '../../src/client/index.js';
 import { loadConfig, type SettingName } from '../../src/config.js';
+import type { ScryptFunction } from '../../src/hashing/scrypt-pool.js';
 import type { EphemeralStore } from '../../src/kv/index.js';
 import { ManualClock } from '../../src/runtime.js';
 import { createTestDatabase, snapshot, type TestDatabase } from './database.js';
@@ -22,6 +23,8 @@ export interface TestServerOptions {
   kv?: EphemeralStore;
   redisKeyPrefix?: string;
   smtp?: SmtpSink;
+  /** Replaces server-side scrypt, e.g. with a gate the test opens. */
+  scrypt?: ScryptFunction;
   clientOptions?: ClientOptions;
 }
 
@@ -68,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const logger = pino({ level: config.logLevel });
-  const app = await buildApp(config, logger, { clock, kv: options.kv });
+  const app = await buildApp(config, logger, { clock, kv: options.kv, scrypt: options.scrypt });
   await app.server.listen({ port, host: '127.0.0.1' });
   const url = `${origin}/v1`;
   return {

@@ -49,7 +49,7 @@ export function accountRoutes({ accounts, sessions }: Services): RouteSpec[] {
         {
           additionalProperties: false,
           // The v2 credentials come as a set (PROTOCOL §1.3).
-          dependentRequired: {
+          dependencies: {
             authPWVersion2: ['wrapKb', 'wrapKbVersion2', 'clientSalt'],
             wrapKb: ['authPWVersion2', 'wrapKbVersion2', 'clientSalt'],
             wrapKbVersion2: ['authPWVersion2', 'wrapKb', 'clientSalt'],

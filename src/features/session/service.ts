@@ -209,7 +209,7 @@ export class SessionService {
 
   /** Destroys another session of the same account by its tokenId (`customSessionToken`). */
   async destroyOwnedSession(exec: Executor, uid: Buffer, tokenId: Buffer): Promise<void> {
-    const target = await this.store.findSessionRow(tokenId);
+    const target = await this.store.findSessionRow(tokenId, exec);
     if (!target) throw AppError.invalidToken('The authentication token could not be found');
     if (!target.uid.equals(uid)) throw AppError.invalidToken('Invalid session token');
     await this.store.deleteSession(tokenId, exec);

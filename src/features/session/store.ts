@@ -52,8 +52,8 @@ export class SessionStore {
       .executeTakeFirst();
   }
 
-  async findSessionRow(tokenId: Buffer): Promise<SessionRow | undefined> {
-    return this.db.selectFrom('sessionTokens').selectAll().where('tokenId', '=', tokenId).executeTakeFirst();
+  async findSessionRow(tokenId: Buffer, exec: Executor = this.db): Promise<SessionRow | undefined> {
+    return exec.selectFrom('sessionTokens').selectAll().where('tokenId', '=', tokenId).executeTakeFirst();
   }
 
   async deleteSession(tokenId: Buffer, exec: Executor = this.db): Promise<number> {
