@@ -40,7 +40,13 @@ export async function buildApp(config: Config, logger: Logger, overrides: Servic
   // One log line per request, with the route and outcome but nothing from the body.
   server.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        // The route pattern, or the bare path: query strings may carry codes (e.g. /verify_email?code=…).
+        url: request.routeOptions.url ?? request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });

@@ -14,6 +14,7 @@ export interface Config {
   contentUrl: string;
   dataDir: string;
   databaseUrl: string;
+  sqliteLocking: 'exclusive' | 'normal';
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   smtpUrl: string | undefined;
@@ -46,10 +47,20 @@ interface Setting<T> {
 }
 
 const int = (raw: string): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new Error(`expected an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw)) throw new Error(`expected an integer, got "${raw}"`);
+  return Number(raw);
+};
+const positiveInt = (raw: string): number => {
+  const n = int(raw);
+  if (n < 1) throw new Error(`expected a positive integer, got "${raw}"`);
   return n;
 };
+const nonNegativeInt = (raw: string): number => {
+  const n = int(raw);
+  if (n < 0) throw new Error(`expected zero or more, got "${raw}"`);
+  return n;
+};
+const optionalPositiveInt = (raw: string): number | undefined => (raw === '' ? undefined : positiveInt(raw));
 const bool = (raw: string): boolean => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -66,7 +77,7 @@ const regex = (raw: string): RegExp | undefined => (raw === '' ? undefined : new
 
 /** The documented settings: name → doc, default (as the env string) and parser. */
 export const SETTINGS = {
-  PORT: { doc: 'TCP port to listen on.', default: '9000', parse: int },
+  PORT: { doc: 'TCP port to listen on (0: any free port).', default: '9000', parse: nonNegativeInt },
   HOST: { doc: 'Interface to listen on (`0.0.0.0` for all).', default: '127.0.0.1', parse: str },
   PUBLIC_URL: {
     doc: 'The URL clients use to reach this server, without `/v1`. Its host and port are the ones Hawk signatures cover, and links in emails point here unless CONTENT_URL is set.',
@@ -83,6 +94,14 @@ export const SETTINGS = {
     doc: 'Database: `sqlite:<path>` (or `sqlite::memory:`), `mysql://user:pass@host:3306/db` (MySQL/MariaDB) or `postgres://user@host:5432/db`. Defaults to `sqlite:<DATA_DIR>/accounts.sqlite`.',
     default: '',
     parse: optional,
+  },
+  SQLITE_LOCKING: {
+    doc: "`exclusive`: this server alone opens the SQLite file (fastest; other processes such as the sqlite3 shell or `npm run migrate` must wait until it stops). `normal`: several processes may share the file.",
+    default: 'exclusive',
+    parse: (raw: string): 'exclusive' | 'normal' => {
+      if (raw !== 'exclusive' && raw !== 'normal') throw new Error(`expected exclusive or normal, got "${raw}"`);
+      return raw;
+    },
   },
   REDIS_URL: {
     doc: 'Redis for the ephemeral store (Hawk nonces, rate-limit counters, short-lived codes), e.g. `redis://127.0.0.1:6379/0`. Unset: an in-process store (single instance only).',
@@ -108,23 +127,23 @@ export const SETTINGS = {
     parse: bool,
   },
   LOG_LEVEL: { doc: 'pino log level (`fatal`…`trace`, or `silent`).', default: 'info', parse: str },
-  BODY_LIMIT_BYTES: { doc: 'Largest accepted request body; larger bodies get errno 113.', default: '16384', parse: int },
+  BODY_LIMIT_BYTES: { doc: 'Largest accepted request body; larger bodies get errno 113.', default: '16384', parse: positiveInt },
   HAWK_TIMESTAMP_SKEW_SECONDS: {
     doc: 'How far a Hawk timestamp may be from server time before errno 111 (clients then resync from `serverTime`). Nonces are remembered for twice this long.',
     default: '60',
-    parse: int,
+    parse: positiveInt,
   },
   SCRYPT_CONCURRENCY: {
     doc: 'Password hashes (scrypt, 64 MiB each) computed at once, off the event loop. Defaults to the number of CPUs.',
     default: '',
-    parse: optional,
+    parse: optionalPositiveInt,
   },
   SCRYPT_QUEUE_LIMIT: {
     doc: 'Password hashes allowed to wait for a free slot; past this the server answers 503 errno 201 with Retry-After.',
     default: '64',
-    parse: int,
+    parse: nonNegativeInt,
   },
-  SCRYPT_RETRY_AFTER_SECONDS: { doc: 'Retry-After sent with errno 201 when the hashing queue is full.', default: '5', parse: int },
+  SCRYPT_RETRY_AFTER_SECONDS: { doc: 'Retry-After sent with errno 201 when the hashing queue is full.', default: '5', parse: positiveInt },
   RATE_LIMIT_ENABLED: {
     doc: "Apply FxA's built-in rate limits (errno 114) to logins, sign-ups, status checks and code checks.",
     default: 'true',
@@ -133,11 +152,11 @@ export const SETTINGS = {
   SIGNIN_CONFIRMATION_SKIP_FOR_NEW_ACCOUNTS_HOURS: {
     doc: 'A new sign-in starts confirmed when the account is younger than this (0 disables).',
     default: '48',
-    parse: int,
+    parse: nonNegativeInt,
   },
   SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX: {
-    doc: 'Sign-ins of addresses matching this regular expression must always be confirmed by email.',
-    default: '.+@mozilla\\.com$',
+    doc: 'Sign-ins of addresses matching this regular expression must always be confirmed by email (Mozilla uses `.+@mozilla\\.com$` for its staff; empty disables).',
+    default: '',
     parse: regex,
   },
   SIGNIN_CONFIRMATION_SKIP_EMAIL_REGEX: {
@@ -148,7 +167,7 @@ export const SETTINGS = {
   SESSION_TOKEN_LIFETIME_DAYS: {
     doc: 'Lifetime of a session token that has no registered device.',
     default: '28',
-    parse: int,
+    parse: positiveInt,
   },
   CONFIG_FILE: {
     doc: 'Optional JSON file of settings, keyed by these variable names; environment variables win over it.',
@@ -161,13 +180,19 @@ export type SettingName = keyof typeof SETTINGS;
 
 function readConfigFile(path: string | undefined): Env {
   if (!path) return {};
-  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`CONFIG_FILE ${path}: ${(err as Error).message}`);
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${path}: expected a JSON object of settings`);
   }
   const env: Env = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (!(key in SETTINGS)) throw new Error(`${path}: unknown setting ${key}`);
+    if (value === null) continue; // null means "not set", like an absent key
     env[key] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;
@@ -205,6 +230,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     contentUrl: (get('CONTENT_URL') ?? publicUrl).replace(/\/+$/, ''),
     dataDir,
     databaseUrl: get('DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'accounts.sqlite')}`,
+    sqliteLocking: get('SQLITE_LOCKING'),
     redisUrl: get('REDIS_URL'),
     redisKeyPrefix: get('REDIS_KEY_PREFIX'),
     smtpUrl: get('SMTP_URL'),
@@ -215,7 +241,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     logLevel: get('LOG_LEVEL'),
     bodyLimitBytes: get('BODY_LIMIT_BYTES'),
     hawkTimestampSkewSeconds: get('HAWK_TIMESTAMP_SKEW_SECONDS'),
-    scryptConcurrency: scryptConcurrency === undefined ? availableParallelism() : int(scryptConcurrency),
+    scryptConcurrency: scryptConcurrency ?? availableParallelism(),
     scryptQueueLimit: get('SCRYPT_QUEUE_LIMIT'),
     scryptRetryAfterSeconds: get('SCRYPT_RETRY_AFTER_SECONDS'),
     rateLimitEnabled: get('RATE_LIMIT_ENABLED'),

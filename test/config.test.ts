@@ -1,0 +1,225 @@
+// Configuration: every setting is documented in the README, the embedded defaults,
+// parse errors that name the variable, and the optional CONFIG_FILE.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, SETTINGS, type SettingName } from '../src/config.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DAY = 24 * 3600 * 1000;
+
+describe('README', () => {
+  test('documents every setting as `NAME`', () => {
+    const readmePath = join(ROOT, 'README.md');
+    assert.ok(existsSync(readmePath), 'README.md exists');
+    const readme = readFileSync(readmePath, 'utf8');
+    const missing = Object.keys(SETTINGS).filter((name) => !readme.includes(`\`${name}\``));
+    assert.deepEqual(missing, [], `settings missing from README.md: ${missing.join(', ')}`);
+  });
+
+  test('every setting has a doc string and a default string', () => {
+    for (const [name, setting] of Object.entries(SETTINGS)) {
+      assert.match(name, /^[A-Z][A-Z0-9_]*$/);
+      assert.ok(setting.doc.length > 10, `${name} has a doc`);
+      assert.equal(typeof setting.default, 'string', `${name} default`);
+    }
+  });
+});
+
+describe('loadConfig', () => {
+  test('defaults run the embedded mode', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 9000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.publicUrl, 'http://localhost:9000');
+    assert.equal(config.contentUrl, 'http://localhost:9000');
+    assert.equal(config.dataDir, resolve('data'));
+    assert.equal(config.databaseUrl, `sqlite:${resolve('data', 'accounts.sqlite')}`);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.redisKeyPrefix, 'fxa:');
+    assert.equal(config.smtpUrl, undefined);
+    assert.equal(config.mailDir, resolve('data', 'mail'));
+    assert.equal(config.mailFrom, 'Accounts <no-reply@localhost>');
+    assert.deepEqual(config.corsOrigins, []);
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.bodyLimitBytes, 16384);
+    assert.equal(config.hawkTimestampSkewSeconds, 60);
+    assert.equal(config.scryptConcurrency, availableParallelism());
+    assert.equal(config.scryptQueueLimit, 64);
+    assert.equal(config.scryptRetryAfterSeconds, 5);
+    assert.equal(config.rateLimitEnabled, true);
+    assert.equal(config.signinConfirmation.skipForNewAccountsHours, 48);
+    // Whatever the documented default is, it is what loadConfig uses (empty = no forced confirmation).
+    const forced = SETTINGS.SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX.default;
+    assert.equal(config.signinConfirmation.forcedEmailRegex?.source, forced === '' ? undefined : new RegExp(forced).source);
+    assert.equal(config.signinConfirmation.skipForEmailRegex, undefined);
+    assert.equal(config.sessionTokenLifetimeMs, 28 * DAY);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(config.version, pkg.version);
+  });
+
+  test('DATA_DIR moves the SQLite file and the mail folder', () => {
+    const config = loadConfig({ DATA_DIR: '/srv/accounts' });
+    assert.equal(config.dataDir, '/srv/accounts');
+    assert.equal(config.databaseUrl, 'sqlite:/srv/accounts/accounts.sqlite');
+    assert.equal(config.mailDir, '/srv/accounts/mail');
+    assert.equal(loadConfig({ DATA_DIR: 'relative/dir' }).dataDir, resolve('relative/dir'));
+  });
+
+  test('explicit values replace the defaults', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      PUBLIC_URL: 'https://accounts.example.com/',
+      CONTENT_URL: 'https://www.example.com//',
+      DATABASE_URL: 'postgres://u@db:5432/accounts',
+      REDIS_URL: 'redis://cache:6379/1',
+      MAIL_DIR: '/var/mail/accounts',
+      CORS_ORIGINS: 'https://a.example, https://b.example,,',
+      TRUST_PROXY: 'yes',
+      RATE_LIMIT_ENABLED: 'off',
+      SCRYPT_CONCURRENCY: '3',
+      SESSION_TOKEN_LIFETIME_DAYS: '7',
+      SIGNIN_CONFIRMATION_SKIP_EMAIL_REGEX: '@test\\.example$',
+      SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX: '',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.publicUrl, 'https://accounts.example.com');
+    assert.equal(config.contentUrl, 'https://www.example.com');
+    assert.equal(config.databaseUrl, 'postgres://u@db:5432/accounts');
+    assert.equal(config.redisUrl, 'redis://cache:6379/1');
+    assert.equal(config.mailDir, '/var/mail/accounts');
+    assert.deepEqual(config.corsOrigins, ['https://a.example', 'https://b.example']);
+    assert.equal(config.trustProxy, true);
+    assert.equal(config.rateLimitEnabled, false);
+    assert.equal(config.scryptConcurrency, 3);
+    assert.equal(config.sessionTokenLifetimeMs, 7 * DAY);
+    assert.ok(config.signinConfirmation.skipForEmailRegex?.test('x@test.example'));
+    assert.equal(config.signinConfirmation.forcedEmailRegex, undefined);
+  });
+
+  test('booleans accept true/false, 1/0, yes/no, on/off in any case', () => {
+    for (const raw of ['true', 'TRUE', '1', 'yes', 'On']) assert.equal(loadConfig({ TRUST_PROXY: raw }).trustProxy, true, raw);
+    for (const raw of ['false', 'False', '0', 'no', 'OFF']) assert.equal(loadConfig({ TRUST_PROXY: raw }).trustProxy, false, raw);
+  });
+
+  test('overrides win over the environment', () => {
+    assert.equal(loadConfig({ PORT: '1111' }, { PORT: '2222' }).port, 2222);
+  });
+
+  const badValues: Array<[SettingName, string]> = [
+    ['PORT', 'abc'],
+    ['PORT', '80.5'],
+    ['BODY_LIMIT_BYTES', 'lots'],
+    ['HAWK_TIMESTAMP_SKEW_SECONDS', '1 minute'],
+    ['SCRYPT_QUEUE_LIMIT', 'NaN'],
+    ['SCRYPT_RETRY_AFTER_SECONDS', '5s'],
+    ['SESSION_TOKEN_LIFETIME_DAYS', '2.5'],
+    ['SIGNIN_CONFIRMATION_SKIP_FOR_NEW_ACCOUNTS_HOURS', 'forever'],
+    ['SCRYPT_CONCURRENCY', 'many'],
+    ['SCRYPT_CONCURRENCY', '1.5'],
+    ['RATE_LIMIT_ENABLED', 'maybe'],
+    ['TRUST_PROXY', 'sometimes'],
+    ['SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX', '(unclosed'],
+  ];
+  for (const [name, value] of badValues) {
+    test(`${name}=${JSON.stringify(value)} throws an error naming ${name}`, () => {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (err: Error) => {
+          assert.ok(err.message.includes(name), `message names the variable: ${err.message}`);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('an empty integer setting never silently becomes 0', () => {
+    for (const name of ['PORT', 'BODY_LIMIT_BYTES', 'SCRYPT_QUEUE_LIMIT', 'SESSION_TOKEN_LIFETIME_DAYS'] as const) {
+      let value: number | undefined;
+      try {
+        const config = loadConfig({ [name]: '' });
+        value = { PORT: config.port, BODY_LIMIT_BYTES: config.bodyLimitBytes, SCRYPT_QUEUE_LIMIT: config.scryptQueueLimit, SESSION_TOKEN_LIFETIME_DAYS: config.sessionTokenLifetimeMs / DAY }[name];
+      } catch (err) {
+        assert.ok((err as Error).message.includes(name), (err as Error).message);
+        continue;
+      }
+      // Either refused (above) or treated as unset.
+      assert.equal(value, Number(SETTINGS[name].default), `${name}='' gave ${value}`);
+    }
+  });
+});
+
+describe('CONFIG_FILE', () => {
+  let dir: string;
+  const file = async (name: string, content: unknown) => {
+    const path = join(dir, name);
+    await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'config-test-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('settings are read from the JSON file (numbers, booleans and arrays included)', async () => {
+    const path = await file('settings.json', {
+      PORT: 1234,
+      PUBLIC_URL: 'https://id.example.org',
+      CORS_ORIGINS: ['https://a.example', 'https://b.example'],
+      RATE_LIMIT_ENABLED: false,
+      REDIS_KEY_PREFIX: 'accounts:',
+    });
+    const config = loadConfig({ CONFIG_FILE: path });
+    assert.equal(config.port, 1234);
+    assert.equal(config.publicUrl, 'https://id.example.org');
+    assert.deepEqual(config.corsOrigins, ['https://a.example', 'https://b.example']);
+    assert.equal(config.rateLimitEnabled, false);
+    assert.equal(config.redisKeyPrefix, 'accounts:');
+    // Unset keys keep their defaults.
+    assert.equal(config.bodyLimitBytes, 16384);
+  });
+
+  test('environment variables win over the file, overrides win over both', async () => {
+    const path = await file('env-wins.json', { PORT: 1234, LOG_LEVEL: 'debug', MAIL_FROM: 'File <f@example.com>' });
+    const config = loadConfig({ CONFIG_FILE: path, PORT: '5678', LOG_LEVEL: 'warn' });
+    assert.equal(config.port, 5678);
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.mailFrom, 'File <f@example.com>');
+    assert.equal(loadConfig({ CONFIG_FILE: path, PORT: '5678' }, { PORT: '9999' }).port, 9999);
+  });
+
+  test('CONFIG_FILE may come from the overrides', async () => {
+    const path = await file('override.json', { PORT: 4321 });
+    assert.equal(loadConfig({}, { CONFIG_FILE: path }).port, 4321);
+  });
+
+  test('an unknown key throws, naming it', async () => {
+    const path = await file('unknown.json', { PORT: 1, NOT_A_SETTING: 'x' });
+    assert.throws(() => loadConfig({ CONFIG_FILE: path }), /NOT_A_SETTING/);
+  });
+
+  test('a bad value in the file throws, naming the variable', async () => {
+    const path = await file('bad-value.json', { BODY_LIMIT_BYTES: 'big' });
+    assert.throws(() => loadConfig({ CONFIG_FILE: path }), /BODY_LIMIT_BYTES/);
+  });
+
+  test('a file that is not a JSON object throws', async () => {
+    const array = await file('array.json', [1, 2]);
+    assert.throws(() => loadConfig({ CONFIG_FILE: array }), /object/);
+    const invalid = await file('invalid.json', '{"PORT": ');
+    assert.throws(() => loadConfig({ CONFIG_FILE: invalid }));
+  });
+
+  test('a missing file throws', () => {
+    assert.throws(() => loadConfig({ CONFIG_FILE: join(dir, 'does-not-exist.json') }), /does-not-exist\.json/);
+  });
+});
