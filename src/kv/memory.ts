@@ -8,10 +8,98 @@ interface Entry {
 
 const SWEEP_EVERY_WRITES = 1024;
 
-/** A single-process store on the injected clock; expired entries are swept as writes accumulate. */
+/** 53-bit string hash (cyrb53): a number, so fingerprints live in typed arrays. */
+function fingerprint(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  // 0 marks an empty slot.
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0) || 1;
+}
+
+/** An open-addressing set of fingerprints in a Float64Array: no per-key objects for the GC to trace. */
+class FingerprintSet {
+  private slots = new Float64Array(1024);
+  private size = 0;
+
+  has(value: number): boolean {
+    const mask = this.slots.length - 1;
+    for (let i = value & mask; ; i = (i + 1) & mask) {
+      const slot = this.slots[i]!;
+      if (slot === value) return true;
+      if (slot === 0) return false;
+    }
+  }
+
+  add(value: number): void {
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    const mask = this.slots.length - 1;
+    for (let i = value & mask; ; i = (i + 1) & mask) {
+      if (this.slots[i] === value) return;
+      if (this.slots[i] === 0) {
+        this.slots[i] = value;
+        this.size++;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Float64Array(old.length * 2);
+    this.size = 0;
+    for (const value of old) if (value !== 0) this.add(value);
+  }
+}
+
+/**
+ * Keys seen in the last `windowMs` (Hawk nonces: one per authenticated request), as 53-bit
+ * fingerprints in three generations that rotate every half window, so a key is kept for
+ * one to one and a half windows. A fingerprint collision can only refuse a fresh request
+ * as a replay, with odds far below one in a million per window at full load.
+ */
+class SeenKeys {
+  private generations = [new FingerprintSet(), new FingerprintSet(), new FingerprintSet()];
+  private rotatedAt: number;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+  ) {
+    this.rotatedAt = clock.now();
+  }
+
+  firstUse(key: string): boolean {
+    this.rotate();
+    const value = fingerprint(key);
+    const [current, previous, oldest] = this.generations as [FingerprintSet, FingerprintSet, FingerprintSet];
+    if (current.has(value) || previous.has(value) || oldest.has(value)) return false;
+    current.add(value);
+    return true;
+  }
+
+  private rotate(): void {
+    const half = this.windowMs / 2;
+    const due = Math.floor((this.clock.now() - this.rotatedAt) / half);
+    if (due <= 0) return;
+    for (let i = 0; i < Math.min(due, 3); i++) {
+      this.generations = [new FingerprintSet(), ...this.generations.slice(0, 2)];
+    }
+    this.rotatedAt += due * half;
+  }
+}
+
 export class MemoryStore implements EphemeralStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly expiring = new Map<number, string[]>();
   private writesSinceSweep = 0;
+  private readonly seen = new Map<number, SeenKeys>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -25,20 +113,39 @@ export class MemoryStore implements EphemeralStore {
   }
 
   private write(key: string, value: string, ttlMs: number): void {
-    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+    const expiresAt = this.clock.now() + ttlMs;
+    this.entries.set(key, { value, expiresAt });
+    const second = Math.ceil(expiresAt / 1000);
+    const keys = this.expiring.get(second);
+    if (keys) keys.push(key);
+    else this.expiring.set(second, [key]);
     if (++this.writesSinceSweep >= SWEEP_EVERY_WRITES) this.sweep();
   }
 
   private sweep(): void {
     this.writesSinceSweep = 0;
     const now = this.clock.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const [second, keys] of this.expiring) {
+      if (second * 1000 > now) continue;
+      // A key rewritten later is filed again under its new second; only drop it if it expired.
+      for (const key of keys) if ((this.entries.get(key)?.expiresAt ?? Infinity) <= now) this.entries.delete(key);
+      this.expiring.delete(second);
+    }
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key)) return false;
     this.write(key, value, ttlMs);
     return true;
+  }
+
+  async firstUse(key: string, windowMs: number): Promise<boolean> {
+    let seen = this.seen.get(windowMs);
+    if (!seen) {
+      seen = new SeenKeys(windowMs, this.clock);
+      this.seen.set(windowMs, seen);
+    }
+    return seen.firstUse(key);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -60,6 +167,7 @@ export class MemoryStore implements EphemeralStore {
       return 1;
     }
     const count = Number(entry.value) + 1;
+    if (!Number.isFinite(count)) throw new Error(`${key} does not hold a counter`);
     entry.value = String(count);
     return count;
   }
@@ -73,5 +181,7 @@ export class MemoryStore implements EphemeralStore {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.expiring.clear();
+    this.seen.clear();
   }
 }

@@ -1,5 +1,9 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { EphemeralStore } from './store.js';
+
+// Loaded only when REDIS_URL is set, so the embedded mode does not carry the client.
+const loadRedis = () => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 
 /** The shared store for many instances. Expiry is Redis's own (server clock). */
 export class RedisStore implements EphemeralStore {
@@ -7,7 +11,8 @@ export class RedisStore implements EphemeralStore {
 
   constructor(url: string, private readonly prefix: string) {
     // Fail fast instead of queueing commands forever while Redis is down.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    const RedisClient = loadRedis();
+    this.redis = new RedisClient(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
     this.redis.on('error', () => {
       /* surfaced through the failing command; avoids an unhandled 'error' event */
     });
@@ -19,6 +24,10 @@ export class RedisStore implements EphemeralStore {
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.k(key), value, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async firstUse(key: string, windowMs: number): Promise<boolean> {
+    return this.setIfAbsent(`seen:${key}`, '1', windowMs);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

@@ -10,6 +10,11 @@ export interface EphemeralStore {
   delete(key: string): Promise<void>;
   /** Adds one to a counter, creating it with `ttlMs` to live when absent; returns the new count. */
   increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * True the first time `key` is seen within `windowMs` (replay detection: Hawk nonces).
+   * A key may be remembered longer than the window, never shorter.
+   */
+  firstUse(key: string, windowMs: number): Promise<boolean>;
   /** Milliseconds until `key` expires, or null when absent. */
   ttl(key: string): Promise<number | null>;
   ping(): Promise<void>;

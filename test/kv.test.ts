@@ -1,0 +1,304 @@
+// One conformance suite for the ephemeral store, run against every implementation:
+// MemoryStore on a ManualClock (expiry by moving the clock) and, when REDIS_URL is
+// set, RedisStore under a random key prefix (expiry checked through ttl(), never by
+// waiting).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createEphemeralStore, MemoryStore, type EphemeralStore } from '../src/kv/index.js';
+import { RedisStore } from '../src/kv/redis.js';
+import { ManualClock } from '../src/runtime.js';
+
+interface Backend {
+  name: string;
+  create(): Promise<{ store: EphemeralStore; advance?: (ms: number) => void; cleanup(): Promise<void> }>;
+}
+
+const memoryBackend: Backend = {
+  name: 'MemoryStore',
+  async create() {
+    const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+    const store = new MemoryStore(clock);
+    return { store, advance: (ms) => clock.advance(ms), cleanup: () => store.close() };
+  },
+};
+
+async function deleteByPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+const redisUrl = process.env.REDIS_URL;
+const redisBackend: Backend | undefined = redisUrl
+  ? {
+      name: 'RedisStore',
+      async create() {
+        const prefix = `test:kv:${randomBytes(6).toString('hex')}:`;
+        const store = new RedisStore(redisUrl, prefix);
+        return {
+          store,
+          async cleanup() {
+            await store.close();
+            await deleteByPrefix(redisUrl, prefix);
+          },
+        };
+      },
+    }
+  : undefined;
+
+const MINUTE = 60_000;
+
+function conformance(backend: Backend): void {
+  describe(`EphemeralStore conformance: ${backend.name}`, () => {
+    let store: EphemeralStore;
+    let advance: ((ms: number) => void) | undefined;
+    let cleanup: () => Promise<void>;
+    let n = 0;
+    const key = (name: string) => `${name}:${++n}`;
+
+    before(async () => {
+      ({ store, advance, cleanup } = await backend.create());
+    });
+    after(async () => {
+      await cleanup();
+    });
+
+    test('ping resolves', async () => {
+      await store.ping();
+    });
+
+    test('absent keys: get → null, ttl → null, delete is harmless', async () => {
+      const k = key('absent');
+      assert.equal(await store.get(k), null);
+      assert.equal(await store.ttl(k), null);
+      await store.delete(k);
+      assert.equal(await store.get(k), null);
+    });
+
+    test('set then get; set overwrites value and ttl; delete removes', async () => {
+      const k = key('set');
+      await store.set(k, 'one', 10 * MINUTE);
+      assert.equal(await store.get(k), 'one');
+      const first = await store.ttl(k);
+      assert.ok(first !== null && first > 9 * MINUTE && first <= 10 * MINUTE, `ttl ${first}`);
+
+      await store.set(k, 'two', MINUTE);
+      assert.equal(await store.get(k), 'two');
+      const second = await store.ttl(k);
+      assert.ok(second !== null && second > 0 && second <= MINUTE, `ttl ${second}`);
+
+      await store.delete(k);
+      assert.equal(await store.get(k), null);
+      assert.equal(await store.ttl(k), null);
+    });
+
+    test('values are stored as given (empty, unicode, JSON, long)', async () => {
+      const values = ['', 'ünïcödé ✓ 𝄞', JSON.stringify({ a: [1, 2], b: 'c' }), 'x'.repeat(10_000)];
+      for (const value of values) {
+        const k = key('value');
+        await store.set(k, value, MINUTE);
+        assert.equal(await store.get(k), value);
+      }
+    });
+
+    test('keys with separators and odd characters are distinct', async () => {
+      const base = key('odd');
+      const keys = [`${base}:a`, `${base}:A`, `${base}:a:b`, `${base} a`, `${base}*`, `${base}:ü`];
+      for (const [i, k] of keys.entries()) await store.set(k, String(i), MINUTE);
+      for (const [i, k] of keys.entries()) assert.equal(await store.get(k), String(i));
+    });
+
+    test('setIfAbsent stores only when absent and never overwrites', async () => {
+      const k = key('nx');
+      assert.equal(await store.setIfAbsent(k, 'first', 10 * MINUTE), true);
+      assert.equal(await store.setIfAbsent(k, 'second', MINUTE), false);
+      assert.equal(await store.get(k), 'first');
+      // The failed attempt did not shorten the expiry.
+      const ttl = await store.ttl(k);
+      assert.ok(ttl !== null && ttl > 9 * MINUTE, `ttl ${ttl}`);
+
+      await store.delete(k);
+      assert.equal(await store.setIfAbsent(k, 'third', MINUTE), true);
+      assert.equal(await store.get(k), 'third');
+    });
+
+    test('setIfAbsent over a key written by set is refused', async () => {
+      const k = key('nx-set');
+      await store.set(k, 'existing', MINUTE);
+      assert.equal(await store.setIfAbsent(k, 'new', MINUTE), false);
+      assert.equal(await store.get(k), 'existing');
+    });
+
+    test('concurrent setIfAbsent: exactly one wins', async () => {
+      const k = key('nx-race');
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => store.setIfAbsent(k, `v${i}`, MINUTE)));
+      assert.equal(results.filter(Boolean).length, 1);
+      const winner = results.indexOf(true);
+      assert.equal(await store.get(k), `v${winner}`);
+    });
+
+    test('increment creates a counter at 1 with the given ttl', async () => {
+      const k = key('incr');
+      assert.equal(await store.increment(k, 5 * MINUTE), 1);
+      assert.equal(await store.get(k), '1');
+      const ttl = await store.ttl(k);
+      assert.ok(ttl !== null && ttl > 4 * MINUTE && ttl <= 5 * MINUTE, `ttl ${ttl}`);
+    });
+
+    test('increment counts up and keeps the expiry of the first increment', async () => {
+      const k = key('incr-window');
+      assert.equal(await store.increment(k, 2 * MINUTE), 1);
+      assert.equal(await store.increment(k, 60 * MINUTE), 2);
+      assert.equal(await store.increment(k, 60 * MINUTE), 3);
+      assert.equal(await store.get(k), '3');
+      const ttl = await store.ttl(k);
+      assert.ok(ttl !== null && ttl > 0 && ttl <= 2 * MINUTE, `the window was not extended: ttl ${ttl}`);
+    });
+
+    test('increment continues a numeric value written by set', async () => {
+      const k = key('incr-set');
+      await store.set(k, '41', MINUTE);
+      assert.equal(await store.increment(k, 60 * MINUTE), 42);
+      const ttl = await store.ttl(k);
+      assert.ok(ttl !== null && ttl <= MINUTE, `ttl ${ttl}`);
+    });
+
+    test('concurrent increments are atomic', async () => {
+      const k = key('incr-race');
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.increment(k, MINUTE)));
+      assert.deepEqual(
+        [...results].sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      assert.equal(await store.get(k), '50');
+    });
+
+    test('a short ttl is reported in milliseconds', async () => {
+      const k = key('short');
+      await store.set(k, 'x', 50);
+      const ttl = await store.ttl(k);
+      // Checked right away: the key lives at most 50 ms (it may just have expired on a slow machine).
+      assert.ok(ttl === null || (ttl > 0 && ttl <= 50), `ttl ${ttl}`);
+      const counter = key('short-incr');
+      assert.equal(await store.increment(counter, 50), 1);
+      const counterTtl = await store.ttl(counter);
+      assert.ok(counterTtl === null || (counterTtl > 0 && counterTtl <= 50), `ttl ${counterTtl}`);
+    });
+
+    if (backend.name === 'MemoryStore') {
+      describe('expiry on the injected clock', () => {
+        test('a key lives exactly its ttl', async () => {
+          const k = key('expire');
+          await store.set(k, 'v', 1000);
+          assert.equal(await store.ttl(k), 1000);
+          advance!(999);
+          assert.equal(await store.get(k), 'v');
+          assert.equal(await store.ttl(k), 1);
+          advance!(1);
+          assert.equal(await store.get(k), null);
+          assert.equal(await store.ttl(k), null);
+        });
+
+        test('setIfAbsent succeeds again once the key expired', async () => {
+          const k = key('nx-expire');
+          assert.equal(await store.setIfAbsent(k, 'a', 500), true);
+          advance!(499);
+          assert.equal(await store.setIfAbsent(k, 'b', 500), false);
+          advance!(1);
+          assert.equal(await store.setIfAbsent(k, 'c', 500), true);
+          assert.equal(await store.get(k), 'c');
+          assert.equal(await store.ttl(k), 500);
+        });
+
+        test('a counter restarts at 1 after its window', async () => {
+          const k = key('incr-expire');
+          assert.equal(await store.increment(k, 1000), 1);
+          advance!(600);
+          assert.equal(await store.increment(k, 1000), 2);
+          assert.equal(await store.ttl(k), 400, 'the window is fixed from the first increment');
+          advance!(400);
+          assert.equal(await store.get(k), null);
+          assert.equal(await store.increment(k, 1000), 1);
+          assert.equal(await store.ttl(k), 1000);
+        });
+
+        test('expired keys stay expired when many other keys are written', async () => {
+          const k = key('sweep');
+          await store.set(k, 'old', 10);
+          advance!(10);
+          for (let i = 0; i < 2100; i++) await store.set(key('filler'), 'x', 5);
+          assert.equal(await store.get(k), null);
+          assert.equal(await store.setIfAbsent(k, 'new', 100), true);
+          assert.equal(await store.get(k), 'new');
+        });
+      });
+    }
+  });
+}
+
+conformance(memoryBackend);
+if (redisBackend) conformance(redisBackend);
+
+describe('store isolation', () => {
+  test('two MemoryStores share nothing', async () => {
+    const clock = new ManualClock(0);
+    const a = new MemoryStore(clock);
+    const b = new MemoryStore(clock);
+    await a.set('k', 'a', 1000);
+    assert.equal(await b.get('k'), null);
+    assert.equal(await b.setIfAbsent('k', 'b', 1000), true);
+    assert.equal(await a.get('k'), 'a');
+    await a.close();
+    await b.close();
+  });
+
+  test('MemoryStore.close forgets everything', async () => {
+    const store = new MemoryStore(new ManualClock(0));
+    await store.set('k', 'v', 1000);
+    await store.close();
+    assert.equal(await store.get('k'), null);
+  });
+
+  test('createEphemeralStore picks the in-process store without a Redis URL', async () => {
+    const store = createEphemeralStore(undefined, 'ignored:', new ManualClock(0));
+    assert.ok(store instanceof MemoryStore);
+    await store.close();
+  });
+
+  test('RedisStore keys live under its prefix and prefixes do not collide', { skip: !redisUrl && 'REDIS_URL not set' }, async () => {
+    const prefixA = `test:kv:${randomBytes(6).toString('hex')}:`;
+    const prefixB = `test:kv:${randomBytes(6).toString('hex')}:`;
+    const a = createEphemeralStore(redisUrl, prefixA, new ManualClock(0));
+    const b = createEphemeralStore(redisUrl, prefixB, new ManualClock(0));
+    const raw = new Redis(redisUrl!);
+    try {
+      assert.ok(a instanceof RedisStore);
+      await a.set('shared', 'from a', MINUTE);
+      assert.equal(await b.get('shared'), null);
+      assert.equal(await b.setIfAbsent('shared', 'from b', MINUTE), true);
+      assert.equal(await a.get('shared'), 'from a');
+      assert.equal(await raw.get(`${prefixA}shared`), 'from a');
+      assert.equal(await raw.get(`${prefixB}shared`), 'from b');
+      assert.equal(await raw.exists('shared'), 0, 'nothing is written without the prefix');
+      const pttl = await raw.pttl(`${prefixA}shared`);
+      assert.ok(pttl > 0 && pttl <= MINUTE, `pttl ${pttl}`);
+    } finally {
+      await a.close();
+      await b.close();
+      await raw.quit();
+      await deleteByPrefix(redisUrl!, prefixA);
+      await deleteByPrefix(redisUrl!, prefixB);
+    }
+  });
+});
