@@ -48,7 +48,7 @@ export interface Services {
 export async function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? systemRandom;
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, { sqliteLocking: config.sqliteLocking });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
@@ -73,7 +73,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     overrides.scrypt ?? scryptAsync,
   );
   const mail = new AccountMailer(mailer, logger);
-  const sessions = new SessionService(new SessionStore(db.kysely), clock, random, config.sessionTokenLifetimeMs);
+  const sessions = new SessionService(new SessionStore(db.kysely, db.read), clock, random, config.sessionTokenLifetimeMs);
   const accounts = new AccountService({
     db,
     store: new AccountStore(db.kysely),

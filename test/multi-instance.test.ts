@@ -29,7 +29,8 @@ before(async () => {
   const shared = process.env.REDIS_URL
     ? { redisKeyPrefix: `test:multi:${Date.now()}:` }
     : { kv: new MemoryStore(clock) };
-  const options = { database, smtp, clock, env: { PUBLIC_URL: PUBLIC_ORIGIN }, ...shared };
+    // Two processes may share one SQLite file only with normal locking.
+  const options = { database, smtp, clock, env: { PUBLIC_URL: PUBLIC_ORIGIN, SQLITE_LOCKING: 'normal' }, ...shared };
   first = await startTestServer(options);
   second = await startTestServer(options);
 });

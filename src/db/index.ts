@@ -1,18 +1,28 @@
 // The Kysely factory: DATABASE_URL picks SQLite, MySQL/MariaDB or PostgreSQL.
 
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import pg from 'pg';
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import type * as Mysql from 'mysql2';
+import type Pg from 'pg';
 import type { Database } from './schema.js';
+
+// The MySQL and PostgreSQL drivers load only when used: the embedded mode keeps their memory.
+const require = createRequire(import.meta.url);
 
 export type DialectName = 'sqlite' | 'mysql' | 'postgres';
 
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * Runs a read-only query outside any transaction, seeing committed data only. Token
+   * lookups on every request use it: SQLite serves it from a second connection without
+   * queueing behind the write connection's lock.
+   */
+  read<Row>(query: CompiledQuery<Row>): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -26,32 +36,83 @@ export function dialectOf(url: string): DialectName {
 // PostgreSQL sends BIGINT as text to protect precision; our values are millisecond
 // timestamps and counts, well inside Number's exact range.
 const PG_INT8 = 20;
-const pgTypes = {
+const pgTypes = (pg: typeof Pg) => ({
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
     oid === PG_INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
-};
+});
 
-function sqliteDatabase(url: string): SQLite.Database {
-  const path = url.slice('sqlite:'.length);
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely asks better-sqlite3 to prepare every query anew, which costs more than running
+ * it. Our queries come from a fixed set of shapes, so prepared statements are reused.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = database.prepare(sqlText);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      database.close();
+    },
+  };
+}
+
+const readThrough =
+  (kysely: Kysely<Database>) =>
+  async <Row>(query: CompiledQuery<Row>): Promise<Row[]> =>
+    (await kysely.executeQuery(query)).rows as Row[];
+
+function sqliteDatabase(path: string, locking: 'exclusive' | 'normal'): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // When one connection owns the file, SQLite keeps its WAL index in memory and takes no
+  // file locks per statement (three system calls per read otherwise).
+  if (locking === 'exclusive' && path !== ':memory:') database.pragma('locking_mode = EXCLUSIVE');
   return database;
 }
 
-export function createDb(url: string, poolSize = 10): Db {
+export interface DbOptions {
+  poolSize?: number;
+  /** SQLite: 'exclusive' when this process alone opens the file (faster), 'normal' to share it. */
+  sqliteLocking?: 'exclusive' | 'normal';
+}
+
+export function createDb(url: string, { poolSize = 10, sqliteLocking = 'normal' }: DbOptions = {}): Db {
   const dialect = dialectOf(url);
   switch (dialect) {
     case 'sqlite': {
-      const database = sqliteDatabase(url);
-      const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-      return { kysely, dialect, close: () => kysely.destroy() };
+      const database = sqliteDatabase(url.slice('sqlite:'.length), sqliteLocking);
+      const statements = withStatementCache(database);
+      const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+      const queued = readThrough(kysely);
+      return {
+        kysely,
+        dialect,
+        // better-sqlite3 is synchronous, so outside a transaction a read cannot interleave
+        // with one; inside, it waits its turn through Kysely and sees only committed rows.
+        read: <Row>(query: CompiledQuery<Row>) =>
+          database.inTransaction
+            ? queued(query)
+            : Promise.resolve(statements.prepare(query.sql).all(query.parameters) as Row[]),
+        close: () => kysely.destroy(),
+      };
     }
     case 'mysql': {
-      const pool = createMysqlPool({
+      const { createPool } = require('mysql2') as typeof Mysql;
+      const pool = createPool({
         uri: url.replace(/^mariadb:/, 'mysql:'),
         connectionLimit: poolSize,
         charset: 'utf8mb4_bin',
@@ -59,12 +120,13 @@ export function createDb(url: string, poolSize = 10): Db {
         bigNumberStrings: false,
       });
       const kysely = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-      return { kysely, dialect, close: () => kysely.destroy() };
+      return { kysely, dialect, read: readThrough(kysely), close: () => kysely.destroy() };
     }
     case 'postgres': {
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+      const pg = require('pg') as typeof Pg;
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes(pg) });
       const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-      return { kysely, dialect, close: () => kysely.destroy() };
+      return { kysely, dialect, read: readThrough(kysely), close: () => kysely.destroy() };
     }
   }
 }
@@ -83,4 +145,21 @@ export function isUniqueViolation(err: unknown): boolean {
     e?.errno === 1062 ||
     e?.code === '23505'
   );
+}
+
+/**
+ * Builds a query once and re-binds one parameter per call, for lookups on every request
+ * (token authentication) where Kysely's query building would cost more than the query.
+ * `sentinel` is the placeholder value the query was built with.
+ */
+export function precompiled<Row>(compiled: CompiledQuery<Row>, sentinel: unknown): (value: unknown) => CompiledQuery<Row> {
+  const index = compiled.parameters.indexOf(sentinel);
+  if (index < 0 || compiled.parameters.lastIndexOf(sentinel) !== index) {
+    throw new Error('precompiled: the sentinel must appear exactly once among the parameters');
+  }
+  return (value) =>
+    CompiledQuery.raw(
+      compiled.sql,
+      compiled.parameters.map((parameter, i) => (i === index ? value : parameter)),
+    ) as CompiledQuery<Row>;
 }

@@ -31,7 +31,7 @@ export async function createTestDatabase(
     return { url: `sqlite:${join(dir, 'accounts.sqlite')}`, drop: () => rm(dir, { recursive: true, force: true }) };
   }
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = createDb(baseUrl, 1);
+  const admin = createDb(baseUrl, { poolSize: 1 });
   try {
     await sql.raw(`CREATE DATABASE ${name}`).execute(admin.kysely);
   } finally {
@@ -40,7 +40,7 @@ export async function createTestDatabase(
   return {
     url: withDatabaseName(baseUrl, name),
     async drop() {
-      const cleaner = createDb(baseUrl, 1);
+      const cleaner = createDb(baseUrl, { poolSize: 1 });
       try {
         await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(cleaner.kysely);
       } finally {

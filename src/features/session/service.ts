@@ -3,6 +3,7 @@
 
 import { ACCOUNT_KEYS_INFO, BEARER_PREFIXES, bundle, deriveToken, TOKEN_DATA_LENGTH } from '../../crypto/index.js';
 import { AppError } from '../../errors.js';
+import type { ResolvedToken } from '../../http/auth.js';
 import type { NamedStrategy } from '../../http/route.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import type { Executor, KeyFetchWithAccountRow, SessionStore, SessionWithAccountRow, VerifiedMark } from './store.js';
@@ -105,7 +106,10 @@ function toKeyFetchToken(row: KeyFetchWithAccountRow): KeyFetchToken {
   };
 }
 
+const AUTH_KEY_CACHE_SIZE = 10_000;
+
 export class SessionService {
+  private readonly authKeys = new Map<string, Buffer>();
   readonly sessionStrategy: NamedStrategy<SessionToken>;
   readonly keyFetchStrategy: NamedStrategy<KeyFetchToken>;
 
@@ -118,10 +122,7 @@ export class SessionService {
     this.sessionStrategy = {
       name: 'sessionToken',
       bearerPrefixes: [BEARER_PREFIXES.sessionToken],
-      lookup: async (tokenId) => {
-        const session = await this.findSession(tokenId);
-        return session && { authKey: session.authKey, token: session.token };
-      },
+      lookup: (tokenId) => this.findSession(tokenId),
     };
     this.keyFetchStrategy = {
       name: 'keyFetchToken',
@@ -134,7 +135,7 @@ export class SessionService {
     };
   }
 
-  private async findSession(tokenId: Buffer): Promise<{ authKey: Buffer; token: SessionToken } | null> {
+  private async findSession(tokenId: Buffer): Promise<ResolvedToken<SessionToken> | null> {
     const row = await this.store.findSession(tokenId);
     if (!row) return null;
     // Devices (which make sessions live forever) come later; until then every session expires.
@@ -142,7 +143,19 @@ export class SessionService {
       await this.store.deleteSession(tokenId);
       throw AppError.invalidToken('The authentication token has expired');
     }
-    return { authKey: deriveToken('sessionToken', row.tokenData).authKey, token: toSessionToken(row) };
+    return { authKey: this.sessionAuthKey(row.tokenId, row.tokenData), token: toSessionToken(row) };
+  }
+
+  /** HKDF per request is measurable; a token's key never changes, so derived keys are memoized. */
+  private sessionAuthKey(tokenId: Buffer, tokenData: Buffer): Buffer {
+    const cacheKey = tokenId.toString('latin1');
+    let authKey = this.authKeys.get(cacheKey);
+    if (!authKey) {
+      if (this.authKeys.size >= AUTH_KEY_CACHE_SIZE) this.authKeys.clear();
+      authKey = deriveToken('sessionToken', tokenData).authKey;
+      this.authKeys.set(cacheKey, authKey);
+    }
+    return authKey;
   }
 
   async createSession(exec: Executor, session: NewSession): Promise<IssuedToken> {

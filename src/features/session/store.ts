@@ -2,9 +2,14 @@
 // primary address so authenticating a request costs one indexed query.
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { precompiled, type Db } from '../../db/index.js';
 import type { Database, KeyFetchTokensTable, SessionTokensTable } from '../../db/schema.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
+
+const first = <Row>(rows: Row[]): Row | undefined => rows[0];
+
+const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
 
 export type SessionRow = Selectable<SessionTokensTable>;
 export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
@@ -28,28 +33,50 @@ export interface VerifiedMark {
 }
 
 export class SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly sessionLookup;
+  private readonly keyFetchLookup;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly read: Db['read'],
+  ) {
+    // Run on every authenticated request: built once, only the tokenId is bound per call.
+    this.sessionLookup = precompiled(
+      db
+        .selectFrom('sessionTokens as s')
+        .innerJoin('accounts as a', 'a.uid', 's.uid')
+        .innerJoin('emails as e', (join) => join.onRef('e.uid', '=', 's.uid').on('e.isPrimary', '=', 1))
+        .selectAll('s')
+        .select([
+          'e.email as email',
+          'a.emailVerified as emailVerified',
+          'a.createdAt as accountCreatedAt',
+          'a.verifierSetAt as verifierSetAt',
+          'a.locale as locale',
+          'a.metricsOptOutAt as metricsOptOutAt',
+        ])
+        .where('s.tokenId', '=', LOOKUP_SENTINEL)
+        .compile(),
+      LOOKUP_SENTINEL,
+    );
+    this.keyFetchLookup = precompiled(
+      db
+        .selectFrom('keyFetchTokens as k')
+        .innerJoin('accounts as a', 'a.uid', 'k.uid')
+        .selectAll('k')
+        .select('a.emailVerified as emailVerified')
+        .where('k.tokenId', '=', LOOKUP_SENTINEL)
+        .compile(),
+      LOOKUP_SENTINEL,
+    );
+  }
 
   async insertSession(row: SessionRow, exec: Executor = this.db): Promise<void> {
     await exec.insertInto('sessionTokens').values(row).execute();
   }
 
-  async findSession(tokenId: Buffer): Promise<SessionWithAccountRow | undefined> {
-    return this.db
-      .selectFrom('sessionTokens as s')
-      .innerJoin('accounts as a', 'a.uid', 's.uid')
-      .innerJoin('emails as e', (join) => join.onRef('e.uid', '=', 's.uid').on('e.isPrimary', '=', 1))
-      .selectAll('s')
-      .select([
-        'e.email as email',
-        'a.emailVerified as emailVerified',
-        'a.createdAt as accountCreatedAt',
-        'a.verifierSetAt as verifierSetAt',
-        'a.locale as locale',
-        'a.metricsOptOutAt as metricsOptOutAt',
-      ])
-      .where('s.tokenId', '=', tokenId)
-      .executeTakeFirst();
+  findSession(tokenId: Buffer): Promise<SessionWithAccountRow | undefined> {
+    return this.read(this.sessionLookup(tokenId)).then(first);
   }
 
   async findSessionRow(tokenId: Buffer, exec: Executor = this.db): Promise<SessionRow | undefined> {
@@ -90,14 +117,8 @@ export class SessionStore {
     await exec.insertInto('keyFetchTokens').values(row).execute();
   }
 
-  async findKeyFetch(tokenId: Buffer): Promise<KeyFetchWithAccountRow | undefined> {
-    return this.db
-      .selectFrom('keyFetchTokens as k')
-      .innerJoin('accounts as a', 'a.uid', 'k.uid')
-      .selectAll('k')
-      .select('a.emailVerified as emailVerified')
-      .where('k.tokenId', '=', tokenId)
-      .executeTakeFirst();
+  findKeyFetch(tokenId: Buffer): Promise<KeyFetchWithAccountRow | undefined> {
+    return this.read(this.keyFetchLookup(tokenId)).then(first);
   }
 
   async deleteKeyFetch(tokenId: Buffer, exec: Executor = this.db): Promise<number> {
