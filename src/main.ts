@@ -12,8 +12,6 @@ function createLogger(config: Config): Logger {
 }
 
 async function serve(config: Config, logger: Logger): Promise<void> {
-  // libuv's pool runs scrypt and file I/O; keep threads free for I/O beside the scrypt slots.
-  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.scryptConcurrency + 2));
   const { buildApp } = await import('./app.js');
   const app = await buildApp(config, logger);
   const address = await app.server.listen({ port: config.port, host: config.host });

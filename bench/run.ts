@@ -1,0 +1,387 @@
+// `npm run bench`: ratios measured in one run on this machine (DESIGN.md, Benchmarks).
+//
+//   1. login throughput ÷ raw scrypt throughput, same thread count T (target ≥ 0.85)
+//   2. Hawk GET /v1/session/status throughput ÷ bare GET /__lbheartbeat__ (target ≥ 0.35),
+//      with the server's CPU time per request for each
+//   3. the server's idle RSS (target ≤ 100 MiB), and RSS after the load (informational)
+//
+// Phases of a comparison alternate (A B B A …) so slow drift in background load hits both
+// sides alike. Exits 0 whether figures pass or fail; 1 only if a figure could not be measured.
+//
+// Knobs (environment): SCRYPT_CONCURRENCY (T, default CPU count), BENCH_SCALE (multiplies
+// every phase length, default 1), BENCH_CONNECTIONS (HTTP phases, default 32),
+// BENCH_CPU_PROF_DIR (run the server under --cpu-prof, profiles written there; summarise one
+// with `node --import tsx bench/profile.ts <file>`), BENCH_ONLY (comma list: login,hawk),
+// BENCH_SERVER_NODE_ARGS (extra node flags for the server, e.g. "--max-semi-space-size=2").
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { AuthClient, hawkHeader } from '../src/client/index.js';
+import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
+import { hawkAuthorization, LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
+import { ScryptBench } from './scrypt.js';
+import { startServer, type BenchServer } from './server.js';
+
+const T = Number(process.env.SCRYPT_CONCURRENCY) || availableParallelism();
+const SCALE = Number(process.env.BENCH_SCALE) || 1;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 32;
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const ACCOUNTS = 4;
+const PASSWORD = 'benchmark password';
+const IDLE_SETTLE_MS = 2000;
+
+const ms = (n: number) => Math.round(n * SCALE);
+
+const TARGETS = {
+  login: 0.85,
+  hawk: 0.35,
+  idleRssMiB: 100,
+};
+
+interface Account {
+  email: string;
+  uid: string;
+  authPW: string;
+  sessionToken: string;
+}
+
+interface Figure {
+  name: string;
+  value: string;
+  target: string;
+  verdict: 'PASS' | 'FAIL' | 'ERROR' | 'info';
+}
+
+const figures: Figure[] = [];
+let unmeasured = 0;
+
+function log(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+const fmt = (n: number | undefined, digits = 1): string =>
+  n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits);
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+
+// ---- setup -------------------------------------------------------------------------------------
+
+/** The `X-Verify-Code` of the verify mail the server wrote for `email` (file transport). */
+async function verifyCodeFromMail(server: BenchServer, email: string): Promise<string> {
+  const mailDir = join(server.dataDir, 'mail');
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(mailDir).filter((f) => f.includes('_verify_'));
+    } catch {
+      // not created yet
+    }
+    for (const file of files) {
+      const text = readFileSync(join(mailDir, file), 'utf8');
+      const code = /^X-Verify-Code: *([0-9a-f]+)/im.exec(text)?.[1];
+      if (code && text.includes(email)) return code;
+    }
+    if (Date.now() > deadline) throw new Error(`no verify mail for ${email} in ${mailDir}`);
+    await sleep(50);
+  }
+}
+
+async function createAccounts(server: BenchServer): Promise<Account[]> {
+  const client = new AuthClient(`${server.origin}/v1`);
+  const accounts: Account[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const email = `bench${i}.${process.pid}@example.com`;
+    const signup = await client.signUp(email, PASSWORD);
+    // A verified account is the common case: its login sends a new-device notice, not a verify mail.
+    await client.verifyCode(signup.uid, await verifyCodeFromMail(server, email));
+    const login = await client.signIn(email, PASSWORD);
+    const { authPW } = await quickStretchV1(email, PASSWORD);
+    accounts.push({ email, uid: signup.uid, authPW: authPW.toString('hex'), sessionToken: login.sessionToken });
+  }
+  return accounts;
+}
+
+function loginRequests(server: BenchServer, accounts: Account[]): string[] {
+  return accounts.map((account) => {
+    const body = JSON.stringify({ email: account.email, authPW: account.authPW });
+    return (
+      `POST /v1/account/login HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    );
+  });
+}
+
+/** Our fast Hawk header must be byte-for-byte what the project's client (hawk package) sends. */
+function checkHawkParity(server: BenchServer, id: string, key: Buffer): void {
+  const parts = {
+    id,
+    key,
+    method: 'GET',
+    resource: '/v1/session/status',
+    host: '127.0.0.1',
+    port: server.port,
+    ts: Math.floor(Date.now() / 1000),
+    nonce: 'abc123',
+  };
+  const ours = hawkAuthorization(parts);
+  const reference = hawkHeader({
+    url: `${server.origin}${parts.resource}`,
+    method: 'GET',
+    id,
+    key,
+    timestamp: parts.ts,
+    nonce: parts.nonce,
+  });
+  if (ours !== reference) throw new Error(`Hawk header mismatch:\n  ours ${ours}\n  hawk ${reference}`);
+}
+
+// ---- measurement -------------------------------------------------------------------------------
+
+/** A B B A A B B A …: linear drift in background load hits both sides alike. */
+async function alternate<A, B>(pairs: number, a: () => Promise<A>, b: () => Promise<B>): Promise<{ as: A[]; bs: B[] }> {
+  const as: A[] = [];
+  const bs: B[] = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      as.push(await a());
+      bs.push(await b());
+    } else {
+      bs.push(await b());
+      as.push(await a());
+    }
+  }
+  return { as, bs };
+}
+
+/** Sums the windows of several phases of one kind. */
+function combine(results: LoadResult[]) {
+  const windowMs = results.reduce((s, r) => s + r.windowMs, 0);
+  const credit = results.reduce((s, r) => s + r.credit, 0);
+  const okCredit = results.reduce((s, r) => s + (r.rps * r.windowMs) / 1000, 0);
+  const serverCpuMs = results.reduce((s, r) => s + (r.serverCpuMs ?? 0), 0);
+  const generatorCpuMs = results.reduce((s, r) => s + r.generatorCpuMs, 0);
+  const otherCpuMs = results.reduce((s, r) => s + r.otherCpuMs, 0);
+  const byStatus: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.byStatus)) byStatus[k] = (byStatus[k] ?? 0) + v;
+  const p50s = results.map((r) => r.latencyMs.p50).sort((a, b) => a - b);
+  return {
+    windowMs,
+    rps: (okCredit * 1000) / windowMs,
+    perPhaseRps: results.map((r) => r.rps),
+    serverCpuUsPerRequest: credit > 0 ? (serverCpuMs * 1000) / credit : NaN,
+    serverCpuShare: serverCpuMs / windowMs,
+    generatorCpuShare: generatorCpuMs / windowMs,
+    otherCpuShare: otherCpuMs / windowMs,
+    byStatus,
+    errors: results.reduce((s, r) => s + r.errors, 0),
+    sampleFailure: results.find((r) => r.sampleFailure)?.sampleFailure,
+    p50: p50s[Math.floor(p50s.length / 2)]!,
+    p99: Math.max(...results.map((r) => r.latencyMs.p99)),
+  };
+}
+
+const pct = (share: number) => `${fmt(share * 100, 0)}%`;
+
+function describe(label: string, c: ReturnType<typeof combine>, rpsDigits = 0): void {
+  log(
+    `  ${label.padEnd(22)} ${fmt(c.rps, rpsDigits).padStart(8)} /s  (phases ${c.perPhaseRps.map((r) => fmt(r, rpsDigits)).join(', ')})` +
+      `  p50 ${fmt(c.p50, 2)} ms  p99 ${fmt(c.p99, 2)} ms  ${JSON.stringify(c.byStatus)}` +
+      (c.errors ? ` ${c.errors} socket errors` : ''),
+  );
+  log(
+    `  ${''.padEnd(22)} server CPU ${fmt(c.serverCpuUsPerRequest, 1)} µs/req; cores busy: server ${pct(c.serverCpuShare)},` +
+      ` generator ${pct(c.generatorCpuShare)}, other processes ${pct(c.otherCpuShare)}`,
+  );
+  if (c.sampleFailure) log(`  sample failure:\n${c.sampleFailure.replace(/^/gm, '    ')}`);
+}
+
+async function measureLogin(server: BenchServer, generator: LoadGenerator, accounts: Account[]): Promise<void> {
+  log(`\n[1] login vs raw scrypt, T=${T} threads (N=65536 r=8 p=1, 64 MiB)`);
+  const scrypt = await ScryptBench.start(T);
+  try {
+    const loginSpec: LoadSpec = {
+      host: '127.0.0.1',
+      port: server.port,
+      concurrency: 3 * T,
+      warmupMs: ms(700),
+      durationMs: ms(3500),
+      request: { kind: 'static', requests: loginRequests(server, accounts) },
+      serverPid: server.pid,
+    };
+    const scryptSpec = { warmupMs: ms(300), durationMs: ms(3500) };
+    const { as: raw, bs: logins } = await alternate(
+      4,
+      () => scrypt.run(scryptSpec),
+      () => generator.run(loginSpec),
+    );
+
+    const rawWindow = raw.reduce((s, r) => s + r.windowMs, 0);
+    const rawCredit = raw.reduce((s, r) => s + r.credit, 0);
+    const rawPerSecond = (rawCredit * 1000) / rawWindow;
+    const rawCpuPerOp = raw.reduce((s, r) => s + r.cpuMs, 0) / rawCredit;
+    const rawOther = raw.reduce((s, r) => s + r.otherCpuMs, 0) / rawWindow;
+    const login = combine(logins);
+    const ratio = login.rps / rawPerSecond;
+    const loginCpuMs = login.serverCpuUsPerRequest / 1000;
+
+    log(
+      `  raw scrypt             ${fmt(rawPerSecond, 2).padStart(8)} /s  (phases ${raw.map((r) => fmt(r.perSecond, 2)).join(', ')})` +
+        `  ${fmt(raw.reduce((s, r) => s + r.meanMs, 0) / raw.length, 0)} ms/call`,
+    );
+    log(`  ${''.padEnd(22)} CPU ${fmt(rawCpuPerOp, 1)} ms/call; other processes ${pct(rawOther)} of a core`);
+    describe(`login (${loginSpec.concurrency} in flight)`, login, 2);
+    log(
+      `  server CPU per login ${fmt(loginCpuMs, 1)} ms = scrypt ${fmt(rawCpuPerOp, 1)} ms + ${fmt(loginCpuMs - rawCpuPerOp, 1)} ms other work` +
+        ` (CPU-bound ratio ${fmt(rawCpuPerOp / loginCpuMs, 3)})`,
+    );
+    log(`  ratio ${fmt(ratio, 3)}`);
+    figures.push({
+      name: `login/s ÷ scrypt/s (T=${T})`,
+      value: `${fmt(ratio, 3)} (${fmt(login.rps, 2)} / ${fmt(rawPerSecond, 2)})`,
+      target: `≥ ${TARGETS.login}`,
+      verdict: ratio >= TARGETS.login ? 'PASS' : 'FAIL',
+    });
+    figures.push({
+      name: 'server CPU per login',
+      value: `${fmt(loginCpuMs, 1)} ms (scrypt ${fmt(rawCpuPerOp, 1)} ms, ratio ${fmt(rawCpuPerOp / loginCpuMs, 3)})`,
+      target: '',
+      verdict: 'info',
+    });
+    if (login.byStatus['200'] === undefined) throw new Error('no login succeeded');
+  } finally {
+    await scrypt.close();
+  }
+}
+
+async function measureHawk(server: BenchServer, generator: LoadGenerator, account: Account): Promise<void> {
+  log(`\n[2] Hawk GET /v1/session/status vs bare GET /__lbheartbeat__, ${CONNECTIONS} connections`);
+  const { tokenId, authKey } = deriveToken('sessionToken', Buffer.from(account.sessionToken, 'hex'));
+  checkHawkParity(server, tokenId.toString('hex'), authKey);
+  const common = {
+    host: '127.0.0.1',
+    port: server.port,
+    concurrency: CONNECTIONS,
+    warmupMs: ms(800),
+    durationMs: ms(4000),
+    serverPid: server.pid,
+  };
+  const bareSpec: LoadSpec = {
+    ...common,
+    request: { kind: 'static', requests: [`GET /__lbheartbeat__ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`] },
+  };
+  const hawkSpec: LoadSpec = {
+    ...common,
+    request: {
+      kind: 'hawk',
+      method: 'GET',
+      path: '/v1/session/status',
+      id: tokenId.toString('hex'),
+      keyHex: authKey.toString('hex'),
+      publicHost: '127.0.0.1',
+      publicPort: server.port,
+    },
+  };
+  const { as: bares, bs: hawks } = await alternate(
+    2,
+    () => generator.run(bareSpec),
+    () => generator.run(hawkSpec),
+  );
+
+  const bare = combine(bares);
+  const hawk = combine(hawks);
+  describe('bare /__lbheartbeat__', bare);
+  describe('Hawk /session/status', hawk);
+  const ratio = hawk.rps / bare.rps;
+  const cpuRatio = bare.serverCpuUsPerRequest / hawk.serverCpuUsPerRequest;
+  log(`  ratio ${fmt(ratio, 3)} (server CPU per request, bare ÷ Hawk: ${fmt(cpuRatio, 3)})`);
+  figures.push({
+    name: 'Hawk status ÷ bare route (req/s)',
+    value: `${fmt(ratio, 3)} (${fmt(hawk.rps, 0)} / ${fmt(bare.rps, 0)})`,
+    target: `≥ ${TARGETS.hawk}`,
+    verdict: ratio >= TARGETS.hawk ? 'PASS' : 'FAIL',
+  });
+  figures.push({
+    name: 'server CPU/req: Hawk, bare',
+    value: `${fmt(hawk.serverCpuUsPerRequest, 0)} µs, ${fmt(bare.serverCpuUsPerRequest, 0)} µs (bare ÷ Hawk ${fmt(cpuRatio, 3)})`,
+    target: '',
+    verdict: 'info',
+  });
+  if (hawk.byStatus['200'] === undefined) throw new Error('no Hawk request succeeded');
+}
+
+// ---- main --------------------------------------------------------------------------------------
+
+function printTable(): void {
+  const rows = [['figure', 'value', 'target', ''], ...figures.map((f) => [f.name, f.value, f.target, f.verdict])];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  log('\n' + '='.repeat(widths.reduce((a, b) => a + b + 3, 0) + 5));
+  for (const row of rows) log(row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('   '));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+  log(`bench: T=${T} (SCRYPT_CONCURRENCY), ${availableParallelism()} CPUs, load average ${load()}, node ${process.version}`);
+  if (process.env.BENCH_SERVER_NODE_ARGS) log(`server node flags: ${process.env.BENCH_SERVER_NODE_ARGS}`);
+
+  const server = await startServer({
+    scryptConcurrency: T,
+    nodeArgs: [
+      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+      ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : []),
+    ],
+  });
+  let generator: LoadGenerator | undefined;
+  try {
+    await sleep(IDLE_SETTLE_MS);
+    const idle = server.memory();
+    log(
+      `\n[3] server pid ${server.pid} on ${server.origin}: idle RSS ${fmt(idle.rssMiB)} MiB` +
+        ` (anonymous ${fmt(idle.anonMiB)}, file-backed ${fmt(idle.fileMiB)}; ${IDLE_SETTLE_MS} ms after it answered)`,
+    );
+    figures.push({
+      name: 'idle RSS',
+      value: `${fmt(idle.rssMiB)} MiB`,
+      target: `≤ ${TARGETS.idleRssMiB} MiB`,
+      verdict: idle.rssMiB <= TARGETS.idleRssMiB ? 'PASS' : 'FAIL',
+    });
+
+    generator = await LoadGenerator.start();
+    const accounts = await createAccounts(server);
+
+    for (const [label, measure] of [
+      ['login', () => measureLogin(server, generator!, accounts)],
+      ['hawk', () => measureHawk(server, generator!, accounts[0]!)],
+    ] as const) {
+      if (ONLY && !ONLY.includes(label)) continue;
+      try {
+        await measure();
+      } catch (err) {
+        unmeasured++;
+        log(`  ${label}: ERROR ${err instanceof Error ? err.message : String(err)}`);
+        figures.push({ name: label, value: 'not measured', target: '', verdict: 'ERROR' });
+      }
+    }
+
+    const after = server.memory();
+    log(`\n[3] RSS after load ${fmt(after.rssMiB)} MiB (anonymous ${fmt(after.anonMiB)}), peak (VmHWM) ${fmt(after.hwmMiB)} MiB`);
+    figures.push({ name: 'RSS after load (peak)', value: `${fmt(after.rssMiB)} MiB (${fmt(after.hwmMiB)} MiB)`, target: '', verdict: 'info' });
+  } finally {
+    await generator?.close();
+    await server.stop();
+  }
+
+  printTable();
+  log(`(${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${load()})`);
+}
+
+main().then(
+  () => process.exit(unmeasured > 0 ? 1 : 0),
+  (err: unknown) => {
+    log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    printTable();
+    process.exit(1);
+  },
+);
