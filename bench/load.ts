@@ -9,12 +9,12 @@
 // the measurement window count, and the server's CPU time (from /proc) is sampled at
 // the window's edges, so `serverCpuUsPerRequest` is the server's cost of one request.
 
-import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { machineBusyMs, processCpuMs } from './server.js';
+import { BenchWorker, serveWorker } from './worker.js';
 
 const CHILD_FLAG = '--bench-load-child';
 
@@ -98,46 +98,11 @@ export function hawkAuthorization(parts: HawkParts): string {
 
 // ---- parent side -------------------------------------------------------------------------------
 
-type ChildMessage = { type: 'result'; result: LoadResult } | { type: 'error'; message: string };
+export type LoadGenerator = BenchWorker<LoadSpec, LoadResult>;
 
 /** A long-lived generator process; run() one phase at a time. */
-export class LoadGenerator {
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(): Promise<LoadGenerator> {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`load generator exited (${code})`)));
-    });
-    return new LoadGenerator(child);
-  }
-
-  run(spec: LoadSpec): Promise<LoadResult> {
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
-      this.child.once('exit', onExit);
-      this.child.once('message', (message: ChildMessage) => {
-        this.child.off('exit', onExit);
-        if (message.type === 'result') resolve(message.result);
-        else reject(new Error(`load generator: ${message.message}`));
-      });
-      this.child.send({ type: 'run', spec });
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    await exited;
-  }
+export function startLoadGenerator(): Promise<LoadGenerator> {
+  return BenchWorker.start<LoadSpec, LoadResult>('load generator', fileURLToPath(import.meta.url), CHILD_FLAG);
 }
 
 // ---- child side --------------------------------------------------------------------------------
@@ -386,13 +351,4 @@ async function runPhase(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-if (process.argv.includes(CHILD_FLAG)) {
-  process.on('message', (message: { type: 'run'; spec: LoadSpec }) => {
-    runPhase(message.spec).then(
-      (result) => process.send!({ type: 'result', result }),
-      (err: unknown) => process.send!({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-    );
-  });
-  process.on('disconnect', () => process.exit(0));
-  process.send!({ type: 'ready' });
-}
+if (process.argv.includes(CHILD_FLAG)) serveWorker(runPhase);

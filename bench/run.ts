@@ -19,8 +19,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AuthClient, hawkHeader } from '../src/client/index.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
-import { hawkAuthorization, LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
-import { ScryptBench } from './scrypt.js';
+import { hawkAuthorization, startLoadGenerator, type LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
+import { startScryptBench } from './scrypt.js';
 import { startServer, type BenchServer } from './server.js';
 
 const T = Number(process.env.SCRYPT_CONCURRENCY) || availableParallelism();
@@ -199,7 +199,7 @@ function describe(label: string, c: ReturnType<typeof combine>, rpsDigits = 0): 
 
 async function measureLogin(server: BenchServer, generator: LoadGenerator, accounts: Account[]): Promise<void> {
   log(`\n[1] login vs raw scrypt, T=${T} threads (N=65536 r=8 p=1, 64 MiB)`);
-  const scrypt = await ScryptBench.start(T);
+  const scrypt = await startScryptBench(T);
   try {
     const loginSpec: LoadSpec = {
       host: '127.0.0.1',
@@ -348,7 +348,7 @@ async function main(): Promise<void> {
       verdict: idle.rssMiB <= TARGETS.idleRssMiB ? 'PASS' : 'FAIL',
     });
 
-    generator = await LoadGenerator.start();
+    generator = await startLoadGenerator();
     const accounts = await createAccounts(server);
 
     for (const [label, measure] of [

@@ -3,12 +3,12 @@
 // `threads` calls of the server's own scryptAsync (SCRYPT_PARAMS) in flight and counts
 // the calls that complete inside the measurement window.
 
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { scryptAsync } from '../src/crypto/verifier.js';
 import { machineBusyMs } from './server.js';
+import { BenchWorker, serveWorker } from './worker.js';
 
 const CHILD_FLAG = '--bench-scrypt-child';
 
@@ -33,49 +33,13 @@ export interface ScryptResult {
   otherCpuMs: number;
 }
 
-type ChildMessage = { type: 'result'; result: ScryptResult } | { type: 'error'; message: string };
+export type ScryptBench = BenchWorker<ScryptSpec, ScryptResult>;
 
 /** A long-lived process with `threads` scrypt slots and a pool of at least that many threads. */
-export class ScryptBench {
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(threads: number): Promise<ScryptBench> {
-    const env: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, threads + 2)), BENCH_SCRYPT_THREADS: String(threads) };
-    delete env.NODE_OPTIONS;
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
-      execArgv: ['--import', 'tsx'],
-      env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`scrypt bench exited (${code})`)));
-    });
-    return new ScryptBench(child);
-  }
-
-  run(spec: ScryptSpec): Promise<ScryptResult> {
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`scrypt bench exited (${code})`));
-      this.child.once('exit', onExit);
-      this.child.once('message', (message: ChildMessage) => {
-        this.child.off('exit', onExit);
-        if (message.type === 'result') resolve(message.result);
-        else reject(new Error(`scrypt bench: ${message.message}`));
-      });
-      this.child.send({ type: 'run', spec });
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    await exited;
-  }
+export function startScryptBench(threads: number): Promise<ScryptBench> {
+  const env: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, threads + 2)), BENCH_SCRYPT_THREADS: String(threads) };
+  delete env.NODE_OPTIONS;
+  return BenchWorker.start<ScryptSpec, ScryptResult>('scrypt bench', fileURLToPath(import.meta.url), CHILD_FLAG, env);
 }
 
 async function runScrypt(threads: number, spec: ScryptSpec): Promise<ScryptResult> {
@@ -137,12 +101,5 @@ async function runScrypt(threads: number, spec: ScryptSpec): Promise<ScryptResul
 
 if (process.argv.includes(CHILD_FLAG)) {
   const threads = Number(process.env.BENCH_SCRYPT_THREADS);
-  process.on('message', (message: { type: 'run'; spec: ScryptSpec }) => {
-    runScrypt(threads, message.spec).then(
-      (result) => process.send!({ type: 'result', result }),
-      (err: unknown) => process.send!({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-    );
-  });
-  process.on('disconnect', () => process.exit(0));
-  process.send!({ type: 'ready' });
+  serveWorker((spec: ScryptSpec) => runScrypt(threads, spec));
 }

@@ -63,7 +63,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       logger,
       clock,
     });
-  const customs = config.rateLimitEnabled ? new StoreCustoms(kv) : noCustoms;
+  const customs = config.rateLimitEnabled ? new StoreCustoms(kv, clock) : noCustoms;
   const scryptPool = new ScryptPool(
     {
       concurrency: config.scryptConcurrency,
@@ -86,7 +86,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     config,
     logger,
   });
-  const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock });
+  const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
 
   const healthChecks: HealthCheck[] = [
     { name: 'database', check: () => pingDb(db) },

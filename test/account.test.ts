@@ -139,6 +139,17 @@ describe('POST /account/create', () => {
     await expectRejectedWithoutChange(server, () => server.client.signUp(secondary, PASSWORD), 144, 400);
   });
 
+  test('a failed verification mail is errno 151; the account stands and signing up again replaces it', async () => {
+    const email = uniqueEmail('mailfail');
+    server.mail.failNext(1);
+    await expectError(server.client.signUp(email, PASSWORD), 151, 422);
+    assert.deepEqual(await server.client.accountStatusByEmail(email), { exists: true });
+    const again = await server.client.signUp(email, PASSWORD);
+    const mail = await nextMail(server, email, 'verify');
+    await server.client.verifyCode(again.uid, mail.headers['x-verify-code']!);
+    assert.equal((await server.client.recoveryEmailStatus(again.sessionToken)).verified, true);
+  });
+
   test('an incomplete set of v2 fields is invalid (107)', async () => {
     const email = uniqueEmail('partial');
     const authPW = await authPWOf(email);

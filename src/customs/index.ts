@@ -5,6 +5,7 @@
 
 import { AppError } from '../errors.js';
 import type { EphemeralStore } from '../kv/index.js';
+import type { Clock } from '../runtime.js';
 
 const MINUTE = 60_000;
 
@@ -69,25 +70,36 @@ function keyOf(rule: Rule, subject: Subject): string | undefined {
   return value === undefined ? undefined : `${rule.on}:${rule.on === 'email' ? value.toLowerCase() : value}`;
 }
 
+/**
+ * Windows and bans are measured on the injected clock (counters are bucketed by window
+ * number; a ban stores the time it ends), so every instance, and every test, agrees on
+ * them whatever the store. The store's own expiry only collects garbage.
+ */
 export class StoreCustoms implements Customs {
-  constructor(private readonly store: EphemeralStore) {}
+  constructor(
+    private readonly store: EphemeralStore,
+    private readonly clock: Clock,
+  ) {}
 
   private async throwIfBanned(action: string, rules: readonly Rule[], subject: Subject): Promise<void> {
+    const now = this.clock.now();
     for (const rule of rules) {
       const key = keyOf(rule, subject);
       if (!key) continue;
-      const remaining = await this.store.ttl(`customs:ban:${action}:${key}`);
-      if (remaining !== null) throw AppError.throttled(Math.ceil(remaining / 1000));
+      const bannedUntil = Number(await this.store.get(`customs:ban:${action}:${key}`));
+      if (bannedUntil > now) throw AppError.throttled(Math.ceil((bannedUntil - now) / 1000));
     }
   }
 
   private async count(kind: 'req' | 'fail', action: string, rules: readonly Rule[], subject: Subject): Promise<void> {
+    const now = this.clock.now();
     for (const rule of rules) {
       const key = keyOf(rule, subject);
       if (!key) continue;
-      const n = await this.store.increment(`customs:${kind}:${action}:${key}`, rule.windowMs);
+      const window = Math.floor(now / rule.windowMs);
+      const n = await this.store.increment(`customs:${kind}:${action}:${key}:${window}`, rule.windowMs);
       if (n > rule.max) {
-        await this.store.set(`customs:ban:${action}:${key}`, '1', rule.banMs);
+        await this.store.set(`customs:ban:${action}:${key}`, String(now + rule.banMs), rule.banMs);
         if (kind === 'req') throw AppError.throttled(Math.ceil(rule.banMs / 1000));
       }
     }

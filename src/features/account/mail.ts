@@ -2,7 +2,8 @@
 
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../http/context.js';
-import type { Mailer, MailMessage, TemplateName, TemplateVars } from '../../mail/index.js';
+import type { Mailer, MailMessage, SigninContext, TemplateName, TemplateVars } from '../../mail/index.js';
+import type { UserAgentFields } from '../session/user-agent.js';
 import type { AccountRecord } from './store.js';
 
 export class AccountMailer {
@@ -39,4 +40,9 @@ export class AccountMailer {
       this.logger.warn({ err, template }, 'notification mail failed');
     }
   }
+}
+
+/** The "where and how did this sign-in happen" block of sign-in mails. */
+export function signinDetails(userAgent: UserAgentFields, ip: string, time: number): SigninContext {
+  return { browser: userAgent.uaBrowser ?? undefined, os: userAgent.uaOS ?? undefined, ip, time };
 }

@@ -18,7 +18,7 @@ import {
   verificationMethod,
   wrapKb,
 } from '../../http/schemas.js';
-import { fromHex, keysQuery, signinBody, toHex, verificationFields } from './schemas.js';
+import { fromHex, keysQuery, signinBody, signinContext, signinInput, toHex, verificationFields } from './schemas.js';
 import type { Services } from '../../services.js';
 
 export function accountRoutes({ accounts, sessions }: Services): RouteSpec[] {
@@ -109,18 +109,7 @@ export function accountRoutes({ accounts, sessions }: Services): RouteSpec[] {
         ...verificationFields,
       }),
       async handler({ body, query, request }) {
-        const result = await accounts.login(
-          {
-            email: body.email,
-            authPW: fromHex(body.authPW),
-            wantsKeys: query.keys === true,
-            originalLoginEmail: body.originalLoginEmail,
-            verificationMethod: body.verificationMethod,
-            redirectTo: body.redirectTo,
-            resume: body.resume,
-          },
-          requestContext(request, { metricsContext: body.metricsContext, service: body.service }),
-        );
+        const result = await accounts.login(signinInput(body, query), signinContext(request, body));
         return {
           ...result,
           uid: result.uid.toString('hex'),

@@ -1,6 +1,8 @@
 // Request and response pieces shared by the sign-in endpoints (login and reauth).
 
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { requestContext, type RequestContext } from '../../http/context.js';
 import {
   authPW,
   body,
@@ -12,6 +14,7 @@ import {
   service,
   verificationMethod,
 } from '../../http/schemas.js';
+import type { SigninInput } from './service.js';
 
 export const fromHex = (value: string): Buffer => Buffer.from(value, 'hex');
 export const toHex = (value: Buffer | undefined): string | undefined => value?.toString('hex');
@@ -45,3 +48,24 @@ export const verificationFields = {
   authAt: Type.Integer(),
   metricsEnabled: Type.Boolean(),
 };
+
+type SigninBody = Static<typeof signinBody>;
+type KeysQuery = Static<typeof keysQuery>;
+
+/** What login and reauth hand the account service from their identical request shapes. */
+export function signinInput(body: SigninBody, query: KeysQuery): SigninInput {
+  return {
+    email: body.email,
+    authPW: fromHex(body.authPW),
+    wantsKeys: query.keys === true,
+    originalLoginEmail: body.originalLoginEmail,
+    verificationMethod: body.verificationMethod,
+    redirectTo: body.redirectTo,
+    resume: body.resume,
+  };
+}
+
+/** The request facts of a sign-in: flow metrics and the service from the body. */
+export function signinContext(request: FastifyRequest, body: SigninBody): RequestContext {
+  return requestContext(request, { metricsContext: body.metricsContext, service: body.service });
+}

@@ -10,8 +10,8 @@ import type { RequestContext } from '../../http/context.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import type { KeyFetchToken, SessionService, SessionToken } from '../session/service.js';
 import type { Executor } from '../session/store.js';
-import { parseUserAgent, type UserAgentFields } from '../session/user-agent.js';
-import type { AccountMailer } from './mail.js';
+import { parseUserAgent } from '../session/user-agent.js';
+import { signinDetails, type AccountMailer } from './mail.js';
 import type { PasswordHasher, PasswordInput } from './password.js';
 import {
   decideSessionVerification,
@@ -180,6 +180,7 @@ export class AccountService {
       throw err;
     });
 
+    this.deps.logger.info({ uid: uid.toString('hex'), v2: credentials.wrapKbVersion2 !== undefined }, 'account created');
     // The account stands even if the mail fails (errno 151): signing up again replaces it.
     if (input.verificationMethod === 'email-otp') {
       await this.deps.mail.send('verifyShortCode', record, ctx, { code: emailOtp(emailCode, now) });
@@ -247,8 +248,7 @@ export class AccountService {
     announceNewDevice: boolean,
   ): Promise<void> {
     const now = this.deps.clock.now();
-    const userAgent = parseUserAgent(ctx.userAgent);
-    const signin = { browser: userAgent.uaBrowser ?? undefined, os: userAgent.uaOS ?? undefined, ip: ctx.ip, time: now };
+    const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, now);
     const method = input.verificationMethod;
     if (record.account.emailVerified !== 1) {
       if (method === 'email-otp') {
@@ -307,6 +307,10 @@ export class AccountService {
     });
 
     const session = { tokenVerificationId: verificationId, mustVerify: decision.mustVerify };
+    this.deps.logger.info(
+      { uid: uid.toString('hex'), sessionVerified: verificationId === null, mustVerify: decision.mustVerify },
+      'login',
+    );
     await this.sendSigninMail(record, session, input, ctx, true);
 
     const status = verificationStatus(
@@ -355,6 +359,7 @@ export class AccountService {
       return { authAt, keyFetch };
     });
 
+    this.deps.logger.info({ uid: session.uid.toString('hex') }, 'session reauthenticated');
     await this.sendSigninMail(record, { tokenVerificationId: session.tokenVerificationId, mustVerify }, input, ctx, false);
 
     const status = verificationStatus(
@@ -462,7 +467,4 @@ export class AccountService {
     return this.deps.store.markVerified(uid, this.deps.clock.now(), exec);
   }
 
-  userAgentOf(ctx: RequestContext): UserAgentFields {
-    return parseUserAgent(ctx.userAgent);
-  }
 }

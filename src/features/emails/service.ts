@@ -1,12 +1,13 @@
 // Confirming addresses and sessions with the codes we mailed (PROTOCOL §6.1).
 
+import type { Logger } from 'pino';
 import { constantTimeEqual, verifyEmailOtp } from '../../crypto/index.js';
 import type { Customs } from '../../customs/index.js';
 import type { Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Clock } from '../../runtime.js';
-import type { AccountMailer } from '../account/mail.js';
+import { signinDetails, type AccountMailer } from '../account/mail.js';
 import type { AccountService } from '../account/service.js';
 import type { AccountRecord } from '../account/store.js';
 import type { SessionService, SessionToken } from '../session/service.js';
@@ -18,6 +19,7 @@ export interface EmailsDeps {
   customs: Customs;
   mail: AccountMailer;
   clock: Clock;
+  logger: Logger;
 }
 
 export interface EmailStatus {
@@ -56,6 +58,7 @@ export class EmailsService {
       if (confirmed === 0 && !isAccountCode) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
       return record.account.emailVerified === 1 ? false : accounts.markVerified(uid, trx);
     });
+    this.deps.logger.info({ uid: uid.toString('hex'), accountVerified: newlyVerified }, 'confirmed by link');
     if (newlyVerified) await this.welcome(record, ctx);
   }
 
@@ -72,12 +75,12 @@ export class EmailsService {
       await sessions.verifySession(trx, session, 'email-2fa');
       if (!accountWasVerified) await accounts.markVerified(session.uid, trx);
     });
+    this.deps.logger.info({ uid: session.uid.toString('hex'), accountVerified: !accountWasVerified }, 'confirmed by code');
     if (!accountWasVerified) {
       await this.welcome(record, ctx);
     } else if (!session.verified) {
-      const { uaBrowser, uaOS } = session.userAgent;
       await this.deps.mail.notify('newDeviceLogin', record, ctx, {
-        signin: { browser: uaBrowser ?? undefined, os: uaOS ?? undefined, ip: ctx.ip, time: clock.now() },
+        signin: signinDetails(session.userAgent, ctx.ip, clock.now()),
       });
     }
   }

@@ -5,7 +5,7 @@ import { requestContext } from '../../http/context.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { hex, hexOut, metricsContext, service } from '../../http/schemas.js';
 import type { Services } from '../../services.js';
-import { fromHex, keysQuery, signinBody, toHex, verificationFields } from '../account/schemas.js';
+import { fromHex, keysQuery, signinBody, signinContext, signinInput, toHex, verificationFields } from '../account/schemas.js';
 import { verificationStatus } from '../account/signin-policy.js';
 import { parseUserAgent } from './user-agent.js';
 
@@ -86,19 +86,7 @@ export function sessionRoutes({ accounts, sessions, emails, db }: Services): Rou
       body: signinBody,
       response: Type.Object({ uid: hexOut(), keyFetchToken: Type.Optional(hexOut()), keyFetchTokenVersion2: Type.Optional(hexOut()), ...verificationFields }),
       async handler({ auth, body, query, request }) {
-        const result = await accounts.reauth(
-          auth.token,
-          {
-            email: body.email,
-            authPW: fromHex(body.authPW),
-            wantsKeys: query.keys === true,
-            originalLoginEmail: body.originalLoginEmail,
-            verificationMethod: body.verificationMethod,
-            redirectTo: body.redirectTo,
-            resume: body.resume,
-          },
-          requestContext(request, { metricsContext: body.metricsContext, service: body.service }),
-        );
+        const result = await accounts.reauth(auth.token, signinInput(body, query), signinContext(request, body));
         return {
           ...result,
           uid: result.uid.toString('hex'),
