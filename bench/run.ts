@@ -21,7 +21,7 @@ import { AuthClient, hawkHeader } from '../src/client/index.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
 import { hawkAuthorization, startLoadGenerator, type LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
 import { startScryptBench } from './scrypt.js';
-import { startServer, type BenchServer } from './server.js';
+import { pinToCpus, startServer, type BenchServer } from './server.js';
 
 const T = Number(process.env.SCRYPT_CONCURRENCY) || availableParallelism();
 const SCALE = Number(process.env.BENCH_SCALE) || 1;
@@ -283,11 +283,18 @@ async function measureHawk(server: BenchServer, generator: LoadGenerator, accoun
       publicPort: server.port,
     },
   };
+  // On a 2-CPU machine the scheduler sometimes runs server and generator on one core;
+  // one core each makes the two phases comparable from run to run.
+  const cpus = availableParallelism();
+  const pinned = cpus >= 2 && pinToCpus(server.pid, '0') && pinToCpus(generator.pid, `1-${cpus - 1}`);
+  if (pinned) log(`  server pinned to CPU 0, load generator to CPUs 1-${cpus - 1}`);
   const { as: bares, bs: hawks } = await alternate(
     2,
     () => generator.run(bareSpec),
     () => generator.run(hawkSpec),
-  );
+  ).finally(() => {
+    if (pinned) pinToCpus(server.pid, `0-${cpus - 1}`);
+  });
 
   const bare = combine(bares);
   const hawk = combine(hawks);

@@ -210,3 +210,16 @@ async function waitUntilUp(origin: string, timeoutMs: number, hasExited: () => b
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Pins every thread of `pid` to the given CPUs (Linux `taskset`); returns false when that
+ * is not possible. Used so the server and the load generator do not take turns on one core.
+ */
+export function pinToCpus(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -29,6 +29,10 @@ export class BenchWorker<Spec, Result> {
     return new BenchWorker<S, R>(child, name);
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   run(spec: Spec): Promise<Result> {
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`${this.name} exited (${code})`));

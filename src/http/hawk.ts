@@ -29,9 +29,22 @@ const ATTRIBUTE = /(\w+)="([^"\\]*)"\s*(?:,\s*|$)/g;
 const ATTRIBUTE_VALUE = /^[ \w!#$%&'()*+,\-./:;<=>?@[\]^`{|}~]+$/;
 const KNOWN = new Set(['id', 'ts', 'nonce', 'hash', 'ext', 'mac', 'app', 'dlg']);
 
+// The order every known client (hawk, hawkauthlib, Firefox) writes: one match, no loop.
+const CANONICAL =
+  /^hawk id="([^"\\]+)", ts="([^"\\]+)", nonce="([^"\\]+)"(?:, hash="([^"\\]+)")?(?:, ext="([^"\\]+)")?, mac="([^"\\]+)"$/i;
+
 /** The attributes of `Hawk id="…", ts="…", …`, or null when the header is malformed. */
 export function parseHawkHeader(header: string): HawkAttributes | null {
   if (header.length > MAX_HEADER_LENGTH) return null;
+  const canonical = CANONICAL.exec(header);
+  if (canonical) {
+    const [, id, ts, nonce, hash, ext, mac] = canonical as unknown as [string, string, string, string, string | undefined, string | undefined, string];
+    const values = [id, ts, nonce, hash, ext, mac];
+    if (values.every((value) => value === undefined || ATTRIBUTE_VALUE.test(value))) {
+      return { id, ts, nonce, mac, ...(hash === undefined ? {} : { hash }), ...(ext === undefined ? {} : { ext }) };
+    }
+    return null;
+  }
   const match = /^hawk\s+(.*)$/is.exec(header);
   if (!match) return null;
   const text = match[1]!;

@@ -68,9 +68,9 @@ export interface IssuedToken {
   tokenId: Buffer;
 }
 
-function toSessionToken(row: SessionWithAccountRow): SessionToken {
+function toSessionToken(tokenId: Buffer, row: SessionWithAccountRow): SessionToken {
   return {
-    id: row.tokenId,
+    id: tokenId,
     uid: row.uid,
     createdAt: row.createdAt,
     authAt: row.authAt,
@@ -143,7 +143,7 @@ export class SessionService {
       await this.store.deleteSession(tokenId);
       throw AppError.invalidToken('The authentication token has expired');
     }
-    return { authKey: this.sessionAuthKey(row.tokenId, row.tokenData), token: toSessionToken(row) };
+    return { authKey: this.sessionAuthKey(tokenId, row.tokenData), token: toSessionToken(tokenId, row) };
   }
 
   /** HKDF per request is measurable; a token's key never changes, so derived keys are memoized. */

@@ -14,7 +14,8 @@ const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
 export type SessionRow = Selectable<SessionTokensTable>;
 export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
 
-export interface SessionWithAccountRow extends SessionRow {
+/** A session as authentication finds it; its tokenId is the one looked up. */
+export interface SessionWithAccountRow extends Omit<SessionRow, 'tokenId'> {
   email: string;
   emailVerified: number;
   accountCreatedAt: number;
@@ -46,8 +47,22 @@ export class SessionStore {
         .selectFrom('sessionTokens as s')
         .innerJoin('accounts as a', 'a.uid', 's.uid')
         .innerJoin('emails as e', (join) => join.onRef('e.uid', '=', 's.uid').on('e.isPrimary', '=', 1))
-        .selectAll('s')
         .select([
+          's.tokenData',
+          's.uid',
+          's.createdAt',
+          's.lastAccessTime',
+          's.authAt',
+          's.uaBrowser',
+          's.uaBrowserVersion',
+          's.uaOS',
+          's.uaOSVersion',
+          's.uaDeviceType',
+          's.uaFormFactor',
+          's.tokenVerificationId',
+          's.mustVerify',
+          's.verificationMethod',
+          's.verifiedAt',
           'e.email as email',
           'a.emailVerified as emailVerified',
           'a.createdAt as accountCreatedAt',
