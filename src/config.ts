@@ -31,9 +31,12 @@ export interface Config {
   rateLimitEnabled: boolean;
   signinConfirmation: {
     skipForNewAccountsHours: number;
+    skipForSameIpDays: number;
+    forceAll: boolean;
     forcedEmailRegex: RegExp | undefined;
     skipForEmailRegex: RegExp | undefined;
   };
+  signinUnblockForcedEmailRegex: RegExp | undefined;
   sessionTokenLifetimeMs: number;
   version: string;
 }
@@ -154,6 +157,16 @@ export const SETTINGS = {
     default: '48',
     parse: nonNegativeInt,
   },
+  SIGNIN_CONFIRMATION_SKIP_FOR_SAME_IP_DAYS: {
+    doc: 'A new sign-in starts confirmed when a confirmed sign-in (or the sign-up) came from the same IP address within this many days (0 disables).',
+    default: '7',
+    parse: nonNegativeInt,
+  },
+  SIGNIN_CONFIRMATION_FORCE_ALL: {
+    doc: 'Every sign-in must be confirmed, whatever the shortcuts above say.',
+    default: 'false',
+    parse: bool,
+  },
   SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX: {
     doc: 'Sign-ins of addresses matching this regular expression must always be confirmed by email (Mozilla uses `.+@mozilla\\.com$` for its staff; empty disables).',
     default: '',
@@ -161,6 +174,11 @@ export const SETTINGS = {
   },
   SIGNIN_CONFIRMATION_SKIP_EMAIL_REGEX: {
     doc: 'Sign-ins of addresses matching this regular expression never need confirmation (testing aid; empty disables).',
+    default: '',
+    parse: regex,
+  },
+  SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX: {
+    doc: 'Sign-ins of addresses matching this regular expression are blocked (errno 125) until the user signs in with an unblock code mailed to them (a testing aid for the `email-captcha` flow; empty disables).',
     default: '',
     parse: regex,
   },
@@ -247,9 +265,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     rateLimitEnabled: get('RATE_LIMIT_ENABLED'),
     signinConfirmation: {
       skipForNewAccountsHours: get('SIGNIN_CONFIRMATION_SKIP_FOR_NEW_ACCOUNTS_HOURS'),
+      skipForSameIpDays: get('SIGNIN_CONFIRMATION_SKIP_FOR_SAME_IP_DAYS'),
+      forceAll: get('SIGNIN_CONFIRMATION_FORCE_ALL'),
       forcedEmailRegex: get('SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX'),
       skipForEmailRegex: get('SIGNIN_CONFIRMATION_SKIP_EMAIL_REGEX'),
     },
+    signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
     version: packageVersion(),
   };

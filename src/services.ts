@@ -6,13 +6,17 @@ import { scryptAsync } from './crypto/index.js';
 import { noCustoms, StoreCustoms, type Customs } from './customs/index.js';
 import { createDb, pingDb, type Db } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
+import { serverSecret } from './db/secrets.js';
 import { AccountMailer } from './features/account/mail.js';
 import { PasswordHasher } from './features/account/password.js';
 import { AccountService } from './features/account/service.js';
 import { AccountStore } from './features/account/store.js';
 import { EmailsService } from './features/emails/service.js';
+import { SecurityEventService } from './features/security-events/service.js';
+import { SecurityEventStore } from './features/security-events/store.js';
 import { SessionService } from './features/session/service.js';
 import { SessionStore } from './features/session/store.js';
+import { UnblockCodes } from './features/unblock/service.js';
 import { ScryptPool, type ScryptFunction } from './hashing/scrypt-pool.js';
 import type { HealthCheck } from './http/dockerflow.js';
 import { createEphemeralStore, type EphemeralStore } from './kv/index.js';
@@ -41,6 +45,7 @@ export interface Services {
   sessions: SessionService;
   accounts: AccountService;
   emails: EmailsService;
+  unblockCodes: UnblockCodes;
   healthChecks: HealthCheck[];
   close(): Promise<void>;
 }
@@ -73,7 +78,19 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     overrides.scrypt ?? scryptAsync,
   );
   const mail = new AccountMailer(mailer, logger);
-  const sessions = new SessionService(new SessionStore(db.kysely, db.read), clock, random, config.sessionTokenLifetimeMs);
+  const securityEvents = new SecurityEventService(
+    new SecurityEventStore(db.kysely),
+    await serverSecret(db, 'ipHmacKey', 32, random),
+    clock,
+  );
+  const unblockCodes = new UnblockCodes(kv, clock, random);
+  const sessions = new SessionService(
+    new SessionStore(db.kysely, db.read),
+    securityEvents,
+    clock,
+    random,
+    config.sessionTokenLifetimeMs,
+  );
   const accounts = new AccountService({
     db,
     store: new AccountStore(db.kysely),
@@ -85,6 +102,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
     config,
     logger,
+    securityEvents,
+    unblockCodes,
   });
   const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
 
@@ -106,6 +125,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     sessions,
     accounts,
     emails,
+    unblockCodes,
     healthChecks,
     async close() {
       await mailer.close();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { quickStretchV1 } from '../src/crypto/index.js';
 import {
-  DAY,
+  BEYOND_SIGNIN_SHORTCUTS,
   expectError,
   expectRejectedWithoutChange,
   nextMail,
@@ -221,7 +221,7 @@ describe('POST /account/login', () => {
     const email = uniqueEmail('older');
     const account = await signUpVerified(server, email, { keys: true });
     const signupKeys = await server.client.accountKeys(account.keyFetchToken!, account.unwrapBKey);
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
 
     const login = await server.client.signIn(email, PASSWORD, { keys: true });
     assert.equal(login.verified, false);
@@ -242,7 +242,7 @@ describe('POST /account/login', () => {
   test('email-2fa sign-in is confirmed with the 6-digit code from verifyLoginCode', async () => {
     const email = uniqueEmail('twofa');
     await signUpVerified(server, email);
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
     const login = await server.client.signIn(email, PASSWORD, { keys: true, verificationMethod: 'email-2fa' });
     assert.equal(login.verificationMethod, 'email-2fa');
     assert.equal(login.verificationReason, 'login');
@@ -339,7 +339,7 @@ describe('POST /account/login', () => {
   test('a failed confirmation mail is errno 151 and the sign-in can be retried', async () => {
     const email = uniqueEmail('smtpfail');
     await signUpVerified(server, email);
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
     server.mail.failNext(1);
     await expectError(server.client.signIn(email, PASSWORD, { keys: true }), 151, 422);
     const retry = await server.client.signIn(email, PASSWORD, { keys: true });
@@ -438,7 +438,7 @@ describe('POST /account/destroy', () => {
     const stranger = await signUpVerified(server, uniqueEmail('stranger'));
     await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD, { sessionToken: stranger.sessionToken }), 102, 400);
 
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
     const unconfirmed = await server.client.signIn(email, PASSWORD, { keys: true });
     assert.equal(unconfirmed.sessionVerified, false);
     await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD, { sessionToken: unconfirmed.sessionToken }), 138, 400);

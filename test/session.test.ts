@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { AuthClient } from '../src/client/index.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
 import {
-  DAY,
+  BEYOND_SIGNIN_SHORTCUTS,
   expectError,
   expectRejectedWithoutChange,
   nextMail,
@@ -116,7 +116,7 @@ describe('POST /session/reauth', () => {
   test('an unconfirmed session stays unconfirmed and its keys stay locked', async () => {
     const email = uniqueEmail('reauthunverified');
     await signUpVerified(server, email);
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
     const login = await server.client.signIn(email, PASSWORD, { keys: true });
     const mail = await nextMail(server, email, 'verifyLogin');
     const reauth = await server.client.sessionReauth(login.sessionToken, email, PASSWORD, { keys: true });
@@ -174,7 +174,7 @@ describe('confirmation codes', () => {
   test('POST /session/verify_code: 183 for a wrong or missing code, bad input, and success', async () => {
     const email = uniqueEmail('otp');
     await signUpVerified(server, email);
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
     const login = await server.client.signIn(email, PASSWORD, { keys: true, verificationMethod: 'email-otp' });
     const mail = await nextMail(server, email, 'verifyLoginCode');
     const code = mail.headers['x-signin-verify-code']!;
@@ -195,7 +195,7 @@ describe('confirmation codes', () => {
   test('an emailed code expires after its window', async () => {
     const email = uniqueEmail('expired');
     await signUpVerified(server, email);
-    server.clock.advance(3 * DAY);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
     const login = await server.client.signIn(email, PASSWORD, { keys: true, verificationMethod: 'email-2fa' });
     const code = (await nextMail(server, email, 'verifyLoginCode')).headers['x-signin-verify-code']!;
     server.clock.advance(30 * 60 * 1000);

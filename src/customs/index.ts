@@ -23,6 +23,17 @@ const perIpAndEmail = (max: number, windowMs: number, banMs: number): Rule[] => 
   { on: 'email', max, windowMs, banMs },
 ];
 
+function perUidMailSend(): Rule[] {
+  return [{ on: 'uid', max: 5, windowMs: 15 * MINUTE, banMs: 15 * MINUTE }];
+}
+
+function perAddressMailSend(): Rule[] {
+  return [
+    { on: 'email', max: 5, windowMs: 15 * MINUTE, banMs: 15 * MINUTE },
+    { on: 'ip', max: 5, windowMs: 10 * MINUTE, banMs: 30 * MINUTE },
+  ];
+}
+
 /** Every request of these actions counts. */
 const REQUEST_RULES = {
   accountCreate: perIpAndEmail(100, 15 * MINUTE, 15 * MINUTE),
@@ -33,8 +44,22 @@ const REQUEST_RULES = {
     { on: 'ip', max: 10, windowMs: 10 * MINUTE, banMs: 30 * MINUTE },
     { on: 'email', max: 10, windowMs: 15 * MINUTE, banMs: 15 * MINUTE },
   ],
+  recoveryEmailSecondaryVerifyCode: [
+    { on: 'ip', max: 10, windowMs: 10 * MINUTE, banMs: 30 * MINUTE },
+    { on: 'email', max: 10, windowMs: 15 * MINUTE, banMs: 15 * MINUTE },
+  ],
   verifySessionCode: [{ on: 'uid', max: 10, windowMs: 15 * MINUTE, banMs: 15 * MINUTE }],
+  // Mail sends: nobody can make the server mail an address more than a few times.
+  recoveryEmailResendCode: perUidMailSend(),
+  sendVerifyCode: perUidMailSend(),
+  createEmail: perUidMailSend(),
+  recoveryEmailSecondaryResendCode: perAddressMailSend(),
+  sendUnblockCode: perAddressMailSend(),
 } satisfies Record<string, Rule[]>;
+
+/** Throttling these may be lifted with an unblock code mailed to the account (PROTOCOL §6.1). */
+const UNBLOCKABLE: ReadonlySet<string> = new Set(['accountLogin']);
+export const UNBLOCK_HINT = { verificationMethod: 'email-captcha', verificationReason: 'login' } as const;
 
 /** Only failed attempts (a wrong password) of these actions count. */
 const FAILURE_RULES = {
@@ -65,6 +90,10 @@ export interface Customs {
   recordFailure(action: FailureAction, subject: Subject): Promise<void>;
 }
 
+function throttled(action: string, waitMs: number): AppError {
+  return AppError.throttled(Math.ceil(waitMs / 1000), UNBLOCKABLE.has(action) ? UNBLOCK_HINT : {});
+}
+
 function keyOf(rule: Rule, subject: Subject): string | undefined {
   const value = subject[rule.on];
   return value === undefined ? undefined : `${rule.on}:${rule.on === 'email' ? value.toLowerCase() : value}`;
@@ -87,7 +116,7 @@ export class StoreCustoms implements Customs {
       const key = keyOf(rule, subject);
       if (!key) continue;
       const bannedUntil = Number(await this.store.get(`customs:ban:${action}:${key}`));
-      if (bannedUntil > now) throw AppError.throttled(Math.ceil((bannedUntil - now) / 1000));
+      if (bannedUntil > now) throw throttled(action, bannedUntil - now);
     }
   }
 
@@ -100,7 +129,7 @@ export class StoreCustoms implements Customs {
       const n = await this.store.increment(`customs:${kind}:${action}:${key}:${window}`, rule.windowMs);
       if (n > rule.max) {
         await this.store.set(`customs:ban:${action}:${key}`, String(now + rule.banMs), rule.banMs);
-        if (kind === 'req') throw AppError.throttled(Math.ceil(rule.banMs / 1000));
+        if (kind === 'req') throw throttled(action, rule.banMs);
       }
     }
   }

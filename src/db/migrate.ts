@@ -4,10 +4,12 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, DialectName } from './index.js';
 import * as core from './migrations/0001_core.js';
+import * as securityAndReminders from './migrations/0002_security_and_reminders.js';
 import type { DialectMigration } from './migrations/types.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_core': core,
+  '0002_security_and_reminders': securityAndReminders,
 };
 
 class DialectMigrationProvider implements MigrationProvider {

@@ -1,8 +1,6 @@
 // Table types. Binary values are Buffers; times are milliseconds since the epoch;
 // booleans are stored as 0/1 in every dialect (better-sqlite3 cannot bind JS booleans).
 
-import type { Generated } from 'kysely';
-
 export type Flag = 0 | 1;
 
 export interface AccountsTable {
@@ -72,8 +70,25 @@ export interface KeyFetchTokensTable {
   tokenVerificationId: Buffer | null;
 }
 
-export interface SchemaVersionRow {
-  id: Generated<number>;
+export interface SecurityEventsTable {
+  uid: Buffer;
+  name: string;
+  verified: Flag;
+  ipAddrHmac: Buffer;
+  tokenVerificationId: Buffer | null;
+  createdAt: number;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: Buffer;
+}
+
+export interface RemindersTable {
+  uid: Buffer;
+  kind: string;
+  dueAt: number;
+  claimedUntil: number | null;
 }
 
 export interface Database {
@@ -81,6 +96,17 @@ export interface Database {
   emails: EmailsTable;
   sessionTokens: SessionTokensTable;
   keyFetchTokens: KeyFetchTokensTable;
+  securityEvents: SecurityEventsTable;
+  serverSecrets: ServerSecretsTable;
+  reminders: RemindersTable;
 }
 
-export const TABLES = ['accounts', 'emails', 'sessionTokens', 'keyFetchTokens'] as const;
+export const TABLES = [
+  'accounts',
+  'emails',
+  'sessionTokens',
+  'keyFetchTokens',
+  'securityEvents',
+  'serverSecrets',
+  'reminders',
+] as const;

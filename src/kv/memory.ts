@@ -156,6 +156,12 @@ export class MemoryStore implements EphemeralStore {
     return this.live(key)?.value ?? null;
   }
 
+  async take(key: string): Promise<string | null> {
+    const value = this.live(key)?.value ?? null;
+    this.entries.delete(key);
+    return value;
+  }
+
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
   }

@@ -38,6 +38,10 @@ export class RedisStore implements EphemeralStore {
     return this.redis.get(this.k(key));
   }
 
+  async take(key: string): Promise<string | null> {
+    return this.redis.getdel(this.k(key));
+  }
+
   async delete(key: string): Promise<void> {
     await this.redis.del(this.k(key));
   }

@@ -8,6 +8,8 @@ export interface EphemeralStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   get(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
+  /** Reads and deletes `key` in one step: of two concurrent takers only one gets the value. */
+  take(key: string): Promise<string | null>;
   /** Adds one to a counter, creating it with `ttlMs` to live when absent; returns the new count. */
   increment(key: string, ttlMs: number): Promise<number>;
   /**

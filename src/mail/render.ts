@@ -29,9 +29,12 @@ function contextHeaders(message: MailMessage<TemplateName>): Record<string, stri
   );
 }
 
-/** Subjects come partly from user-agent strings; a line break there must not reach the header. */
+/**
+ * Subjects come partly from user-agent strings; a line break there must not reach the header.
+ * No-break spaces stay: French puts them before `?`, `!` and `:`.
+ */
 function singleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  return text.replace(/[^\S\u00a0\u202f]+/g, ' ').trim();
 }
 
 export function renderMail<T extends TemplateName>(

@@ -36,6 +36,25 @@ export interface TemplateVars {
   newDeviceLogin: { signin: SigninContext };
   /** Sent after a Sync account is verified by link. */
   postVerify: Record<string, never>;
+  /** Sent to a secondary address being added; code is the 6-digit OTP over that address's emailCode. */
+  verifySecondaryCode: { code: string; email: string };
+  /** Tells the account that a secondary address was confirmed. */
+  postVerifySecondary: { secondaryEmail: string };
+  /** Tells the account that a secondary address was removed. */
+  postRemoveSecondary: { secondaryEmail: string };
+  /** Sent after the primary address changed. */
+  postChangePrimary: { newPrimaryEmail: string };
+  /** Link confirming the primary address (MailMessage.to) before an account change; code is its 32-hex emailCode. */
+  verifyPrimary: RedirectParams & { code: string };
+  /** Signup reminders (1 / 5 / 15 days); code is the account's 32-hex emailCode. */
+  verificationReminderFirst: { code: string };
+  verificationReminderSecond: { code: string };
+  verificationReminderFinal: { code: string };
+  /** "Connect another device" reminders after a Sync signup. */
+  cadReminderFirst: Record<string, never>;
+  cadReminderSecond: Record<string, never>;
+  /** Code that lets a sign-in held back by customs through; code is the 8-character unblock code. */
+  unblockCode: { code: string; signin: SigninContext };
 }
 
 export type TemplateName = keyof TemplateVars;

@@ -62,3 +62,9 @@ export async function signUpVerified(
 
 export const HOUR = 3600 * 1000;
 export const DAY = 24 * HOUR;
+
+/**
+ * How far to move the clock so a sign-in must be confirmed again: past the new-account
+ * shortcut (48 h) and the "confirmed from this IP recently" shortcut (7 days).
+ */
+export const BEYOND_SIGNIN_SHORTCUTS = 8 * DAY;

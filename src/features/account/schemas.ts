@@ -57,6 +57,7 @@ export function signinInput(body: SigninBody, query: KeysQuery): SigninInput {
   return {
     email: body.email,
     authPW: fromHex(body.authPW),
+    unblockCode: body.unblockCode,
     wantsKeys: query.keys === true,
     originalLoginEmail: body.originalLoginEmail,
     verificationMethod: body.verificationMethod,

@@ -3,12 +3,14 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { emailOtp } from '../../crypto/index.js';
-import type { Customs } from '../../customs/index.js';
+import { UNBLOCK_HINT, type Customs } from '../../customs/index.js';
 import { isUniqueViolation, type Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Clock, RandomSource } from '../../runtime.js';
+import type { SecurityEventService } from '../security-events/service.js';
 import type { KeyFetchToken, SessionService, SessionToken } from '../session/service.js';
+import type { UnblockCodes } from '../unblock/service.js';
 import type { Executor } from '../session/store.js';
 import { parseUserAgent } from '../session/user-agent.js';
 import { signinDetails, type AccountMailer } from './mail.js';
@@ -42,6 +44,7 @@ export interface CreateAccountResult {
 export interface SigninInput {
   email: string;
   authPW: Buffer;
+  unblockCode?: string;
   wantsKeys: boolean;
   originalLoginEmail?: string;
   verificationMethod?: RequestedMethod;
@@ -77,6 +80,8 @@ export interface AccountDeps {
   random: RandomSource;
   config: Config;
   logger: Logger;
+  securityEvents: SecurityEventService;
+  unblockCodes: UnblockCodes;
 }
 
 /** The session facts that decide which confirmation mail a sign-in sends. */
@@ -162,6 +167,11 @@ export class AccountService {
     const tokens = await this.transaction(async (trx) => {
       await this.releaseAddress(normalizedEmail, trx);
       await store.insert(record.account, record.primary, trx);
+      await this.deps.securityEvents.record(
+        'account.create',
+        { uid, ip: ctx.ip, verified: false, tokenVerificationId: emailCode },
+        trx,
+      );
       // The sign-up session waits on the account's emailCode, so the emailed link confirms both.
       const session = await sessions.createSession(trx, {
         uid,
@@ -205,16 +215,49 @@ export class AccountService {
 
   // ---- sign-in ---------------------------------------------------------------------------------
 
-  private async loadForSignin(email: string, ctx: RequestContext): Promise<AccountByEmail> {
-    const normalizedEmail = email.toLowerCase();
-    await this.deps.customs.check('accountLogin', { ip: ctx.ip, email: normalizedEmail });
-    const record = await this.deps.store.findByEmail(normalizedEmail);
-    if (!record) {
-      await this.deps.customs.recordFailure('accountLogin', { ip: ctx.ip, email: normalizedEmail });
-      throw AppError.unknownAccount(email);
+  /**
+   * Rate limits first, then the account. A throttled sign-in may carry an unblock code
+   * mailed to the account: a valid one lets it through (and confirms it); after a
+   * block every later failure but a bad code reports the block, so the answers reveal
+   * nothing about the account (PROTOCOL §10.3).
+   */
+  private async signIn<T>(
+    input: SigninInput,
+    ctx: RequestContext,
+    proceed: (record: AccountByEmail, unblocked: boolean) => Promise<T>,
+  ): Promise<T> {
+    const { customs, store, config } = this.deps;
+    const email = input.email.toLowerCase();
+    let blocked: AppError | undefined;
+    try {
+      if (config.signinUnblockForcedEmailRegex?.test(email)) {
+        throw new AppError(ERRNO.REQUEST_BLOCKED, { extra: UNBLOCK_HINT });
+      }
+      await customs.check('accountLogin', { ip: ctx.ip, email });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.extra.verificationMethod !== 'email-captcha' || !input.unblockCode) throw err;
+      blocked = err;
     }
-    if (record.account.disabledAt !== null) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
-    return record;
+    try {
+      const record = await store.findByEmail(email);
+      if (!record) {
+        await customs.recordFailure('accountLogin', { ip: ctx.ip, email });
+        throw AppError.unknownAccount(input.email);
+      }
+      if (record.account.disabledAt !== null) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
+      const unblocked = input.unblockCode !== undefined && (await this.spendUnblockCode(record, input.unblockCode));
+      return await proceed(record, unblocked);
+    } catch (err) {
+      if (blocked && !(err instanceof AppError && err.errno === ERRNO.INVALID_UNBLOCK_CODE)) throw blocked;
+      throw err;
+    }
+  }
+
+  private async spendUnblockCode(record: AccountRecord, code: string): Promise<true> {
+    if (!(await this.deps.unblockCodes.consume(record.account.uid, code.toUpperCase()))) {
+      throw new AppError(ERRNO.INVALID_UNBLOCK_CODE);
+    }
+    return true;
   }
 
   /** 142 unless the address typed (or the one the client re-hashed with) is the primary. */
@@ -277,22 +320,36 @@ export class AccountService {
   }
 
   async login(input: SigninInput, ctx: RequestContext): Promise<LoginResult> {
-    const { sessions, clock, config } = this.deps;
-    const record = await this.loadForSignin(input.email, ctx);
+    return this.signIn(input, ctx, (record, unblocked) => this.startSession(record, unblocked, input, ctx));
+  }
+
+  private async startSession(
+    record: AccountByEmail,
+    unblocked: boolean,
+    input: SigninInput,
+    ctx: RequestContext,
+  ): Promise<LoginResult> {
+    const { sessions, securityEvents, clock, config } = this.deps;
     if (record.account.verifierSetAt <= 0) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
     this.checkPrimaryAddress(record, input);
     const password = await this.checkPassword(record, input, ctx);
     this.checkRequestedMethod(input.verificationMethod);
 
     const now = clock.now();
+    const uid = record.account.uid;
     const decision = decideSessionVerification(config.signinConfirmation, {
       primaryEmail: record.primary.normalizedEmail,
       accountCreatedAt: record.account.createdAt,
       wantsKeys: input.wantsKeys,
       now,
+      confirmedFromIpRecently: await securityEvents.confirmedFromIpRecently(
+        uid,
+        ctx.ip,
+        config.signinConfirmation.skipForSameIpDays * 24 * 3600 * 1000,
+      ),
+      unblocked,
     });
     const verificationId = decision.needsVerification ? this.deps.random(16) : null;
-    const uid = record.account.uid;
     const tokens = await this.transaction(async (trx) => {
       const session = await sessions.createSession(trx, {
         uid,
@@ -303,6 +360,11 @@ export class AccountService {
       const keyFetch = input.wantsKeys
         ? await sessions.createKeyFetchToken(trx, uid, { kA: record.account.kA, wrapKb: password.wrapKb }, verificationId)
         : undefined;
+      await securityEvents.record(
+        'account.login',
+        { uid, ip: ctx.ip, verified: verificationId === null, tokenVerificationId: verificationId },
+        trx,
+      );
       return { session, keyFetch };
     });
 
@@ -335,8 +397,16 @@ export class AccountService {
 
   /** `/session/reauth`: a fresh password check on an existing session, keeping its state. */
   async reauth(session: SessionToken, input: SigninInput, ctx: RequestContext): Promise<ReauthResult> {
+    return this.signIn(input, ctx, (record) => this.reauthenticate(session, record, input, ctx));
+  }
+
+  private async reauthenticate(
+    session: SessionToken,
+    record: AccountByEmail,
+    input: SigninInput,
+    ctx: RequestContext,
+  ): Promise<ReauthResult> {
     const { sessions } = this.deps;
-    const record = await this.loadForSignin(input.email, ctx);
     if (!record.account.uid.equals(session.uid)) throw AppError.unknownAccount(input.email);
     this.checkPrimaryAddress(record, input);
     const password = await this.checkPassword(record, input, ctx);

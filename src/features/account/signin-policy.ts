@@ -17,19 +17,24 @@ export interface SigninFacts {
   accountCreatedAt: number;
   wantsKeys: boolean;
   now: number;
+  /** A confirmed sign-in came from this IP within the configured days. */
+  confirmedFromIpRecently: boolean;
+  /** The sign-in presented a valid unblock code, which proves access to the mailbox. */
+  unblocked: boolean;
 }
 
 export function decideSessionVerification(
   policy: Config['signinConfirmation'],
   facts: SigninFacts,
 ): SessionVerificationDecision {
-  const forced = policy.forcedEmailRegex?.test(facts.primaryEmail) ?? false;
+  if (facts.unblocked) return { needsVerification: false, mustVerify: false };
+  const forced = policy.forceAll || (policy.forcedEmailRegex?.test(facts.primaryEmail) ?? false);
   if (forced) return { needsVerification: true, mustVerify: true };
   const accountIsNew =
     policy.skipForNewAccountsHours > 0 &&
     facts.now - facts.accountCreatedAt <= policy.skipForNewAccountsHours * 3600 * 1000;
   const allowListed = policy.skipForEmailRegex?.test(facts.primaryEmail) ?? false;
-  if (accountIsNew || allowListed) return { needsVerification: false, mustVerify: false };
+  if (accountIsNew || allowListed || facts.confirmedFromIpRecently) return { needsVerification: false, mustVerify: false };
   return { needsVerification: true, mustVerify: facts.wantsKeys };
 }
 

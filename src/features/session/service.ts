@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import type { ResolvedToken } from '../../http/auth.js';
 import type { NamedStrategy } from '../../http/route.js';
 import type { Clock, RandomSource } from '../../runtime.js';
+import type { SecurityEventService } from '../security-events/service.js';
 import type { Executor, KeyFetchWithAccountRow, SessionStore, SessionWithAccountRow, VerifiedMark } from './store.js';
 import type { UserAgentFields } from './user-agent.js';
 
@@ -115,6 +116,7 @@ export class SessionService {
 
   constructor(
     private readonly store: SessionStore,
+    private readonly securityEvents: SecurityEventService,
     private readonly clock: Clock,
     private readonly random: RandomSource,
     private readonly sessionLifetimeMs: number,
@@ -206,7 +208,14 @@ export class SessionService {
 
   /** Confirms the tokens waiting on a link code; returns how many there were. */
   async verifyByCode(exec: Executor, uid: Buffer, code: Buffer): Promise<number> {
-    return this.store.verifyByVerificationId(uid, code, { verificationMethod: null, verifiedAt: this.clock.now() }, exec);
+    const confirmed = await this.store.verifyByVerificationId(
+      uid,
+      code,
+      { verificationMethod: null, verifiedAt: this.clock.now() },
+      exec,
+    );
+    await this.securityEvents.sessionConfirmed(uid, code, exec);
+    return confirmed;
   }
 
   /** Confirms one session (and the key-fetch tokens issued with it) by a method such as email-2fa. */
@@ -214,6 +223,7 @@ export class SessionService {
     if (!session.tokenVerificationId) return; // already confirmed: never downgrade its method
     const mark: VerifiedMark = { verificationMethod: VERIFICATION_METHOD[method], verifiedAt: this.clock.now() };
     await this.store.verifyByVerificationId(session.uid, session.tokenVerificationId, mark, exec);
+    await this.securityEvents.sessionConfirmed(session.uid, session.tokenVerificationId, exec);
   }
 
   async destroySession(exec: Executor, tokenId: Buffer): Promise<void> {

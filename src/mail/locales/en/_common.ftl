@@ -5,7 +5,8 @@
 # Shown as the app being signed in to when the server does not know its name.
 default-client-name = { -brand-firefox }
 
-## Sign-in details (verifyLogin, verifyLoginCode, newDeviceLogin)
+## Sign-in details (verifyLogin, verifyLoginCode, newDeviceLogin, unblockCode); the last two
+## lines also close the account-change notices (postVerifySecondary, …).
 ## Variables:
 ##   $browser (String) - browser name, e.g. "Firefox"
 ##   $os (String) - operating system name, e.g. "Windows"
@@ -21,6 +22,13 @@ signin-not-you = Wasn’t you? Someone may know your password.
 signin-change-password = Change your password
 
 ##
+
+# Button to the account settings page.
+manage-account = Manage account
+# Button of the three signup reminders (verificationReminderFirst/Second/Final).
+verificationReminder-action = Confirm account
+# Button of the "connect another device" reminders (cadReminderFirst/Second).
+cadReminder-action = Sync another device
 
 # Footnote of mails the reader may not have asked for.
 mail-not-requested = This is an automated email. If you didn’t ask for it, you can ignore it.

@@ -1,0 +1,54 @@
+// The account's security history: what happened, when and from which (pseudonymised) IP.
+// Sign-in confirmation uses it to let a user skip confirming from a place they
+// confirmed from recently (PROTOCOL §3.2).
+
+import { createHmac } from 'node:crypto';
+import type { Clock } from '../../runtime.js';
+import type { Executor } from '../session/store.js';
+import type { SecurityEventStore } from './store.js';
+
+export type SecurityEventName = 'account.create' | 'account.login' | 'account.verified' | 'session.verified';
+
+/** Events that prove the user stood at this IP and passed a confirmation. */
+const CONFIRMED_PRESENCE: readonly SecurityEventName[] = ['account.create', 'account.login'];
+
+export class SecurityEventService {
+  constructor(
+    private readonly store: SecurityEventStore,
+    private readonly ipHmacKey: Buffer,
+    private readonly clock: Clock,
+  ) {}
+
+  private ipHmac(uid: Buffer, ip: string): Buffer {
+    return createHmac('sha256', this.ipHmacKey).update(uid).update(ip).digest();
+  }
+
+  async record(
+    name: SecurityEventName,
+    event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
+    exec?: Executor,
+  ): Promise<void> {
+    await this.store.insert(
+      {
+        uid: event.uid,
+        name,
+        verified: event.verified ? 1 : 0,
+        ipAddrHmac: this.ipHmac(event.uid, event.ip),
+        tokenVerificationId: event.tokenVerificationId ?? null,
+        createdAt: this.clock.now(),
+      },
+      exec,
+    );
+  }
+
+  async sessionConfirmed(uid: Buffer, tokenVerificationId: Buffer, exec?: Executor): Promise<void> {
+    await this.store.markVerified(uid, tokenVerificationId, exec);
+  }
+
+  /** Whether a confirmed sign-in (or the sign-up) came from `ip` within `withinMs`. */
+  async confirmedFromIpRecently(uid: Buffer, ip: string, withinMs: number): Promise<boolean> {
+    if (withinMs <= 0) return false;
+    const latest = await this.store.latestVerified(uid, CONFIRMED_PRESENCE, this.ipHmac(uid, ip));
+    return latest !== undefined && this.clock.now() - latest <= withinMs;
+  }
+}
