@@ -56,7 +56,10 @@ function blockToHtml(block: Block): string {
   }
 }
 
-function blockToText(block: Block): string {
+/** How the text part introduces a URL, e.g. "Confirm account:"; localized, as French wants a space before ":". */
+export type TextLinkLabel = (label: string) => string;
+
+function blockToText(block: Block, linkLabel: TextLinkLabel): string {
   switch (block.kind) {
     case 'heading':
     case 'paragraph':
@@ -66,7 +69,7 @@ function blockToText(block: Block): string {
       return block.code;
     case 'button':
     case 'link':
-      return `${block.label}:\n${block.url}`;
+      return `${linkLabel(block.label)}\n${block.url}`;
     case 'details':
       return block.lines.join('\n');
   }
@@ -91,6 +94,6 @@ export function renderHtml(blocks: Block[], page: { locale: string; title: strin
   ].join('\n');
 }
 
-export function renderText(blocks: Block[]): string {
-  return `${blocks.map(blockToText).join('\n\n')}\n`;
+export function renderText(blocks: Block[], linkLabel: TextLinkLabel = (label) => `${label}:`): string {
+  return `${blocks.map((block) => blockToText(block, linkLabel)).join('\n\n')}\n`;
 }

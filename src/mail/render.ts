@@ -43,16 +43,17 @@ export function renderMail<T extends TemplateName>(
   options: RenderOptions,
 ): RenderedMail {
   const locale = negotiateLocale(message.acceptLanguage, options.locale);
+  const l10n = createLocalizer(locale);
   const output = TEMPLATES[template]({
     message,
     vars: message.vars,
-    l10n: createLocalizer(locale),
+    l10n,
     link: (path, query) => webLink(options.contentUrl, path, query),
   });
   const subject = singleLine(output.subject);
   return {
     subject,
-    text: renderText(output.blocks),
+    text: renderText(output.blocks, (label) => l10n.format('text-link-label', { label })),
     html: renderHtml(output.blocks, { locale, title: subject }),
     headers: {
       'Content-Language': locale,

@@ -30,5 +30,10 @@ verificationReminder-action = Confirm account
 # Button of the "connect another device" reminders (cadReminderFirst/Second).
 cadReminder-action = Sync another device
 
+# Plain-text part: introduces the URL printed on the next line.
+# Variables:
+#   $label (String) - the button or link text, e.g. "Confirm account"
+text-link-label = { $label }:
+
 # Footnote of mails the reader may not have asked for.
 mail-not-requested = This is an automated email. If you didn’t ask for it, you can ignore it.
