@@ -38,6 +38,7 @@ export interface Config {
   };
   signinUnblockForcedEmailRegex: RegExp | undefined;
   sessionTokenLifetimeMs: number;
+  reminderIntervalMs: number;
   version: string;
 }
 
@@ -187,6 +188,11 @@ export const SETTINGS = {
     default: '28',
     parse: positiveInt,
   },
+  REMINDER_INTERVAL_SECONDS: {
+    doc: 'How often each instance looks for reminder mails that are due (unverified-account and connect-another-device reminders); 0 turns the job off on this instance.',
+    default: '60',
+    parse: nonNegativeInt,
+  },
   CONFIG_FILE: {
     doc: 'Optional JSON file of settings, keyed by these variable names; environment variables win over it.',
     default: '',
@@ -272,6 +278,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     },
     signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
+    reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
     version: packageVersion(),
   };
 }

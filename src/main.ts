@@ -13,8 +13,11 @@ function createLogger(config: Config): Logger {
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const { buildApp } = await import('./app.js');
+  const { ReminderJob } = await import('./features/reminders/service.js');
   const app = await buildApp(config, logger);
   const address = await app.server.listen({ port: config.port, host: config.host });
+  const reminders = new ReminderJob(app.services.reminders, logger);
+  reminders.start(config.reminderIntervalMs);
   logger.info({ address, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0] }, 'listening');
 
   let closing = false;
@@ -22,6 +25,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
+    await reminders.stop();
     await app.close();
     process.exit(0);
   };

@@ -1,0 +1,71 @@
+// SQL for scheduled reminder mails. A row is one pending reminder; an instance owns it
+// while `claimedUntil` is in the future, so two instances never send the same one.
+
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, RemindersTable } from '../../db/schema.js';
+import type { Executor } from '../session/store.js';
+
+export type ReminderRow = Selectable<RemindersTable>;
+
+export class ReminderStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** (Re)schedules `kind` for `uid`: a reminder exists at most once per account. */
+  async schedule(uid: Buffer, kind: string, dueAt: number, exec: Executor = this.db): Promise<void> {
+    await exec.deleteFrom('reminders').where('uid', '=', uid).where('kind', '=', kind).execute();
+    await exec.insertInto('reminders').values({ uid, kind, dueAt, claimedUntil: null }).execute();
+  }
+
+  async cancel(uid: Buffer, kinds: readonly string[], exec: Executor = this.db): Promise<void> {
+    await exec.deleteFrom('reminders').where('uid', '=', uid).where('kind', 'in', kinds).execute();
+  }
+
+  async list(uid: Buffer): Promise<ReminderRow[]> {
+    return this.db.selectFrom('reminders').selectAll().where('uid', '=', uid).orderBy('dueAt').execute();
+  }
+
+  async due(now: number, limit: number): Promise<ReminderRow[]> {
+    return this.db
+      .selectFrom('reminders')
+      .selectAll()
+      .where('dueAt', '<=', now)
+      .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<=', now)]))
+      .orderBy('dueAt')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Takes the reminder for `leaseMs`; false when another instance holds it or it changed. */
+  async claim(row: ReminderRow, now: number, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('reminders')
+      .set({ claimedUntil: now + leaseMs })
+      .where('uid', '=', row.uid)
+      .where('kind', '=', row.kind)
+      .where('dueAt', '=', row.dueAt)
+      .where((eb) => eb.or([eb('claimedUntil', 'is', null), eb('claimedUntil', '<=', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Removes a sent (or obsolete) reminder, unless it was rescheduled meanwhile. */
+  async complete(row: ReminderRow): Promise<void> {
+    await this.db
+      .deleteFrom('reminders')
+      .where('uid', '=', row.uid)
+      .where('kind', '=', row.kind)
+      .where('dueAt', '=', row.dueAt)
+      .execute();
+  }
+
+  /** Lets the reminder be tried again after `until` (a failed delivery). */
+  async postpone(row: ReminderRow, until: number): Promise<void> {
+    await this.db
+      .updateTable('reminders')
+      .set({ claimedUntil: until })
+      .where('uid', '=', row.uid)
+      .where('kind', '=', row.kind)
+      .where('dueAt', '=', row.dueAt)
+      .execute();
+  }
+}
