@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { sessionRoutes } from './features/session/routes.js';
+import { unblockRoutes } from './features/unblock/routes.js';
 import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, logger: Logger, overrides: Servic
     ...accountRoutes(services),
     ...sessionRoutes(services),
     ...emailsRoutes(services),
+    ...unblockRoutes(services),
     ...utilRoutes(services),
   ]);
   registerDockerflow(server, config.version, services.healthChecks);

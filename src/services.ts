@@ -11,12 +11,16 @@ import { AccountMailer } from './features/account/mail.js';
 import { PasswordHasher } from './features/account/password.js';
 import { AccountService } from './features/account/service.js';
 import { AccountStore } from './features/account/store.js';
+import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
+import { EmailStore } from './features/emails/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
 import { SecurityEventStore } from './features/security-events/store.js';
 import { SessionService } from './features/session/service.js';
+import { ReminderService } from './features/reminders/service.js';
+import { ReminderStore } from './features/reminders/store.js';
 import { SessionStore } from './features/session/store.js';
-import { UnblockCodes } from './features/unblock/service.js';
+import { UnblockCodes, UnblockService } from './features/unblock/service.js';
 import { ScryptPool, type ScryptFunction } from './hashing/scrypt-pool.js';
 import type { HealthCheck } from './http/dockerflow.js';
 import { createEphemeralStore, type EphemeralStore } from './kv/index.js';
@@ -45,7 +49,9 @@ export interface Services {
   sessions: SessionService;
   accounts: AccountService;
   emails: EmailsService;
-  unblockCodes: UnblockCodes;
+  secondaryEmails: SecondaryEmailService;
+  unblock: UnblockService;
+  reminders: ReminderService;
   healthChecks: HealthCheck[];
   close(): Promise<void>;
 }
@@ -91,9 +97,17 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
     config.sessionTokenLifetimeMs,
   );
+  const accountStore = new AccountStore(db.kysely);
+  const reminders = new ReminderService({
+    store: new ReminderStore(db.kysely),
+    mail,
+    findAccount: (uid) => accountStore.findByUid(uid),
+    clock,
+    logger,
+  });
   const accounts = new AccountService({
     db,
-    store: new AccountStore(db.kysely),
+    store: accountStore,
     sessions,
     hasher: new PasswordHasher(scryptPool, random),
     customs,
@@ -104,8 +118,20 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     logger,
     securityEvents,
     unblockCodes,
+    reminders,
   });
   const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
+  const unblock = new UnblockService({ codes: unblockCodes, accounts, customs, mail, clock, logger });
+  const secondaryEmails = new SecondaryEmailService({
+    db,
+    store: new EmailStore(db.kysely),
+    accounts,
+    securityEvents,
+    customs,
+    mail,
+    clock,
+    random,
+  });
 
   const healthChecks: HealthCheck[] = [
     { name: 'database', check: () => pingDb(db) },
@@ -125,7 +151,9 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     sessions,
     accounts,
     emails,
-    unblockCodes,
+    secondaryEmails,
+    unblock,
+    reminders,
     healthChecks,
     async close() {
       await mailer.close();

@@ -40,7 +40,10 @@ export interface RouteSpec<
   query?: Q;
   params?: P;
   response: R;
-  handler(input: RouteInput<StaticOr<B, undefined>, StaticOr<Q, undefined>, StaticOr<P, undefined>, T, Optional>): Promise<Static<R>>;
+  /** Returns the response body, or the reply itself when it has already been sent (a redirect). */
+  handler(
+    input: RouteInput<StaticOr<B, undefined>, StaticOr<Q, undefined>, StaticOr<P, undefined>, T, Optional>,
+  ): Promise<Static<R> | FastifyReply>;
 }
 
 /** Identity function that keeps the handler's input types tied to the schemas. */

@@ -13,15 +13,32 @@ export class AccountMailer {
   ) {}
 
   /** Sends a mail the flow depends on; a delivery failure is errno 151 for the caller. */
-  send<T extends TemplateName>(template: T, record: AccountRecord, ctx: RequestContext, vars: TemplateVars[T]): Promise<void> {
+  send<T extends TemplateName>(
+    template: T,
+    record: AccountRecord,
+    ctx: RequestContext | undefined,
+    vars: TemplateVars[T],
+  ): Promise<void> {
+    return this.sendTo(record.primary.email, template, record, ctx, vars);
+  }
+
+  /** Like send, to another of the account's addresses (e.g. a secondary one being confirmed). */
+  sendTo<T extends TemplateName>(
+    to: string,
+    template: T,
+    record: AccountRecord,
+    ctx: RequestContext | undefined,
+    vars: TemplateVars[T],
+  ): Promise<void> {
     const message: MailMessage<T> = {
-      to: record.primary.email,
+      to,
       uid: record.account.uid.toString('hex'),
-      acceptLanguage: ctx.acceptLanguage ?? record.account.locale ?? undefined,
-      service: ctx.service,
-      flowId: ctx.metricsContext?.flowId,
-      flowBeginTime: ctx.metricsContext?.flowBeginTime,
-      deviceId: ctx.metricsContext?.deviceId,
+      // Without a request (scheduled mail) the account's language is the best guess.
+      acceptLanguage: ctx?.acceptLanguage ?? record.account.locale ?? undefined,
+      service: ctx?.service,
+      flowId: ctx?.metricsContext?.flowId,
+      flowBeginTime: ctx?.metricsContext?.flowBeginTime,
+      deviceId: ctx?.metricsContext?.deviceId,
       vars,
     };
     return this.mailer.send(template, message);

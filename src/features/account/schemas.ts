@@ -14,6 +14,7 @@ import {
   service,
   verificationMethod,
 } from '../../http/schemas.js';
+import { unblockCodeSchema } from '../unblock/routes.js';
 import type { SigninInput } from './service.js';
 
 export const fromHex = (value: string): Buffer => Buffer.from(value, 'hex');
@@ -32,7 +33,7 @@ export const signinBody = body({
   redirectTo: Type.Optional(redirectTo),
   resume: Type.Optional(resume),
   reason: Type.Optional(Type.String({ maxLength: 16 })),
-  unblockCode: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9]*$', minLength: 8, maxLength: 8 })),
+  unblockCode: Type.Optional(unblockCodeSchema),
   metricsContext: Type.Optional(metricsContext),
   originalLoginEmail: Type.Optional(email()),
   verificationMethod: Type.Optional(verificationMethod),

@@ -8,6 +8,7 @@ import { isUniqueViolation, type Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Clock, RandomSource } from '../../runtime.js';
+import type { ReminderService } from '../reminders/service.js';
 import type { SecurityEventService } from '../security-events/service.js';
 import type { KeyFetchToken, SessionService, SessionToken } from '../session/service.js';
 import type { UnblockCodes } from '../unblock/service.js';
@@ -82,6 +83,7 @@ export interface AccountDeps {
   logger: Logger;
   securityEvents: SecurityEventService;
   unblockCodes: UnblockCodes;
+  reminders: ReminderService;
 }
 
 /** The session facts that decide which confirmation mail a sign-in sends. */
@@ -167,6 +169,7 @@ export class AccountService {
     const tokens = await this.transaction(async (trx) => {
       await this.releaseAddress(normalizedEmail, trx);
       await store.insert(record.account, record.primary, trx);
+      await this.deps.reminders.scheduleVerification(uid, now, trx);
       await this.deps.securityEvents.record(
         'account.create',
         { uid, ip: ctx.ip, verified: false, tokenVerificationId: emailCode },
@@ -528,13 +531,30 @@ export class AccountService {
 
   // ---- used by the emails feature --------------------------------------------------------------
 
+  async findByEmail(email: string): Promise<AccountByEmail | undefined> {
+    return this.deps.store.findByEmail(email.toLowerCase());
+  }
+
   async findByUid(uid: Buffer): Promise<AccountRecord | undefined> {
     return this.deps.store.findByUid(uid);
   }
 
-  /** Marks the account's primary address verified; true when this call verified it. */
+  async ownsAddress(uid: Buffer, email: string): Promise<boolean> {
+    const row = await this.deps.store.findEmail(email.toLowerCase());
+    return row !== undefined && row.uid.equals(uid);
+  }
+
+  /** Frees an address held by an account that never verified it (someone else may claim it). */
+  async deleteUnverified(uid: Buffer, exec: Executor): Promise<void> {
+    const record = await this.deps.store.findByUid(uid, exec);
+    if (record && record.account.emailVerified === 0) await this.deps.store.delete(uid, exec);
+  }
+
+  /** Marks the account's primary address verified (no more reminders); true when this call did. */
   async markVerified(uid: Buffer, exec: Executor): Promise<boolean> {
-    return this.deps.store.markVerified(uid, this.deps.clock.now(), exec);
+    const verified = await this.deps.store.markVerified(uid, this.deps.clock.now(), exec);
+    if (verified) await this.deps.reminders.cancelVerification(uid, exec);
+    return verified;
   }
 
 }

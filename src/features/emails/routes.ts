@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { requestContext } from '../../http/context.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { hex, HEX_STRING, service, style } from '../../http/schemas.js';
+import { email, hex, HEX_STRING, redirectTo, resume, service, style } from '../../http/schemas.js';
 import type { Services } from '../../services.js';
 
 const NEWSLETTERS = [
@@ -19,7 +19,11 @@ const NEWSLETTERS = [
   'mdnplus',
 ] as const;
 
-export function emailsRoutes({ emails, sessions }: Services): RouteSpec[] {
+const emailBody = Type.Object({ email: email() }, { additionalProperties: false });
+const listedEmail = Type.Object({ email: Type.String(), isPrimary: Type.Boolean(), verified: Type.Boolean() });
+
+export function emailsRoutes({ emails, secondaryEmails, sessions, reminders }: Services): RouteSpec[] {
+  const auth = { strategy: sessions.sessionStrategy };
   return [
     defineRoute({
       method: 'POST',
@@ -66,6 +70,146 @@ export function emailsRoutes({ emails, sessions }: Services): RouteSpec[] {
       }),
       async handler({ auth }) {
         return emails.status(auth.token);
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/emails/reminders/cad',
+      tag: 'Emails',
+      summary: 'Remind me to connect another device',
+      description: 'Schedules the two "connect another device" reminder mails (after 8 and 72 hours).',
+      auth: { strategy: sessions.sessionStrategy },
+      response: Type.Object({}),
+      async handler({ auth }) {
+        await reminders.scheduleConnectAnotherDevice(auth.token.uid);
+        return {};
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/recovery_email/resend_code',
+      tag: 'Emails',
+      summary: 'Mail the confirmation link again',
+      description: 'The sign-up link while the account is unverified, else the sign-in link this session waits on; nothing when all is confirmed.',
+      auth,
+      query: Type.Object({ service: Type.Optional(service), type: Type.Optional(Type.Literal('upgradeSession')) }),
+      body: Type.Union([
+        Type.Object(
+          {
+            email: Type.Optional(email()),
+            service: Type.Optional(service),
+            redirectTo: Type.Optional(redirectTo),
+            resume: Type.Optional(resume),
+            style: Type.Optional(style),
+            type: Type.Optional(Type.Literal('upgradeSession')),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+      response: Type.Object({}),
+      async handler({ auth, body, query, request }) {
+        await emails.resendLink(
+          auth.token,
+          {
+            email: body?.email,
+            type: body?.type ?? query.type,
+            redirectTo: body?.redirectTo,
+            resume: body?.resume,
+            style: body?.style,
+          },
+          requestContext(request, { service: body?.service }),
+        );
+        return {};
+      },
+    }),
+
+    defineRoute({
+      method: 'GET',
+      path: '/recovery_emails',
+      tag: 'Emails',
+      summary: "The account's addresses",
+      description: 'The primary first, then secondary addresses with their verification state.',
+      auth,
+      response: Type.Array(listedEmail),
+      async handler({ auth }) {
+        return secondaryEmails.list(auth.token);
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/recovery_email',
+      tag: 'Emails',
+      summary: 'Add a secondary address',
+      description: 'Mails a 6-digit code to the new address; confirm it with /recovery_email/secondary/verify_code.',
+      auth,
+      body: emailBody,
+      response: Type.Object({}),
+      async handler({ auth, body, request }) {
+        await secondaryEmails.add(auth.token, body.email, requestContext(request));
+        return {};
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/recovery_email/secondary/resend_code',
+      tag: 'Emails',
+      summary: 'Mail the code for a secondary address again',
+      auth,
+      body: emailBody,
+      response: Type.Object({}),
+      async handler({ auth, body, request }) {
+        await secondaryEmails.resendCode(auth.token, body.email, requestContext(request));
+        return {};
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/recovery_email/secondary/verify_code',
+      tag: 'Emails',
+      summary: 'Confirm a secondary address with its code',
+      auth,
+      body: Type.Object(
+        { email: email(), code: Type.String({ pattern: '^[0-9]+$', maxLength: 32 }) },
+        { additionalProperties: false },
+      ),
+      response: Type.Object({}),
+      async handler({ auth, body, request }) {
+        await secondaryEmails.verify(auth.token, body.email, body.code, requestContext(request));
+        return {};
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/recovery_email/destroy',
+      tag: 'Emails',
+      summary: 'Remove a secondary address',
+      auth,
+      body: emailBody,
+      response: Type.Object({}),
+      async handler({ auth, body, request }) {
+        await secondaryEmails.remove(auth.token, body.email, requestContext(request));
+        return {};
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/recovery_email/set_primary',
+      tag: 'Emails',
+      summary: 'Make a verified secondary address the primary',
+      auth,
+      body: emailBody,
+      response: Type.Object({}),
+      async handler({ auth, body, request }) {
+        await secondaryEmails.setPrimary(auth.token, body.email, requestContext(request));
+        return {};
       },
     }),
   ];

@@ -1,7 +1,7 @@
 // Confirming addresses and sessions with the codes we mailed (PROTOCOL §6.1).
 
 import type { Logger } from 'pino';
-import { constantTimeEqual, verifyEmailOtp } from '../../crypto/index.js';
+import { constantTimeEqual, emailOtp, verifyEmailOtp } from '../../crypto/index.js';
 import type { Customs } from '../../customs/index.js';
 import type { Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
@@ -20,6 +20,14 @@ export interface EmailsDeps {
   mail: AccountMailer;
   clock: Clock;
   logger: Logger;
+}
+
+export interface ResendLinkOptions {
+  email?: string;
+  type?: 'upgradeSession';
+  redirectTo?: string;
+  resume?: string;
+  style?: string;
 }
 
 export interface EmailStatus {
@@ -82,6 +90,46 @@ export class EmailsService {
       await this.deps.mail.notify('newDeviceLogin', record, ctx, {
         signin: signinDetails(session.userAgent, ctx.ip, clock.now()),
       });
+    }
+  }
+
+  /**
+   * `/recovery_email/resend_code`: mails the link this session still waits on again: the
+   * sign-up `verify` mail while the account is unverified (or `verifyPrimary` when the
+   * client asks to upgrade the session), else the sign-in `verifyLogin` mail. Nothing to
+   * confirm, nothing sent. `email`, when given, must be one of the account's addresses.
+   */
+  async resendLink(session: SessionToken, options: ResendLinkOptions, ctx: RequestContext): Promise<void> {
+    await this.deps.customs.check('recoveryEmailResendCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
+    const record = await this.loadAccount(session.uid);
+    if (options.email !== undefined) {
+      const owned = await this.deps.accounts.ownsAddress(session.uid, options.email);
+      if (!owned) throw new AppError(ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL);
+    }
+    const code = (session.tokenVerificationId ?? record.account.emailCode).toString('hex');
+    const links = { redirectTo: options.redirectTo, resume: options.resume };
+    if (record.account.emailVerified !== 1) {
+      const template = options.type === 'upgradeSession' ? 'verifyPrimary' : 'verify';
+      await this.deps.mail.send(template, record, ctx, { code, ...links, style: options.style });
+    } else if (session.tokenVerificationId) {
+      const signin = signinDetails(session.userAgent, ctx.ip, this.deps.clock.now());
+      await this.deps.mail.send('verifyLogin', record, ctx, { code, ...links, signin });
+    }
+  }
+
+  /**
+   * `/session/resend_code`: the 6-digit code again, as `verifyLoginCode` for a verified
+   * account or as the sign-up `verifyShortCode` for an unverified one.
+   */
+  async resendSessionCode(session: SessionToken, ctx: RequestContext): Promise<void> {
+    const { customs, clock, mail } = this.deps;
+    await customs.check('sendVerifyCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
+    const record = await this.loadAccount(session.uid);
+    const code = emailOtp(record.primary.emailCode, clock.now());
+    if (record.account.emailVerified === 1) {
+      await mail.send('verifyLoginCode', record, ctx, { code, signin: signinDetails(session.userAgent, ctx.ip, clock.now()) });
+    } else {
+      await mail.send('verifyShortCode', record, ctx, { code });
     }
   }
 

@@ -7,7 +7,12 @@ import type { Clock } from '../../runtime.js';
 import type { Executor } from '../session/store.js';
 import type { SecurityEventStore } from './store.js';
 
-export type SecurityEventName = 'account.create' | 'account.login' | 'account.verified' | 'session.verified';
+export type SecurityEventName =
+  | 'account.create'
+  | 'account.login'
+  | 'account.secondary_email_added'
+  | 'account.secondary_email_removed'
+  | 'account.primary_secondary_swapped';
 
 /** Events that prove the user stood at this IP and passed a confirmation. */
 const CONFIRMED_PRESENCE: readonly SecurityEventName[] = ['account.create', 'account.login'];

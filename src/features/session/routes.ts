@@ -124,5 +124,19 @@ export function sessionRoutes({ accounts, sessions, emails, db }: Services): Rou
         return {};
       },
     }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/session/resend_code',
+      tag: 'Session',
+      summary: 'Mail the 6-digit confirmation code again',
+      description: 'verifyLoginCode for a verified account, the sign-up verifyShortCode otherwise.',
+      auth,
+      response: Type.Object({}),
+      async handler({ auth, request }) {
+        await emails.resendSessionCode(auth.token, requestContext(request));
+        return {};
+      },
+    }),
   ];
 }

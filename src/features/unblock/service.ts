@@ -2,9 +2,16 @@
 // a sign-in through a rate limit, and confirms that sign-in. Only a hash is stored,
 // in the ephemeral store, for one hour; a code works once.
 
+import type { Logger } from 'pino';
 import { hashUnblockCode, unblockCode } from '../../crypto/index.js';
+import type { Customs } from '../../customs/index.js';
+import { AppError, ERRNO } from '../../errors.js';
+import type { RequestContext } from '../../http/context.js';
 import type { EphemeralStore } from '../../kv/index.js';
 import type { Clock, RandomSource } from '../../runtime.js';
+import { signinDetails, type AccountMailer } from '../account/mail.js';
+import type { AccountService } from '../account/service.js';
+import { parseUserAgent } from '../session/user-agent.js';
 
 export const UNBLOCK_CODE_LIFETIME_MS = 3600 * 1000;
 
@@ -29,5 +36,37 @@ export class UnblockCodes {
   async consume(uid: Buffer, code: string): Promise<boolean> {
     const issuedAt = await this.store.take(this.key(uid, code));
     return issuedAt !== null && this.clock.now() - Number(issuedAt) <= UNBLOCK_CODE_LIFETIME_MS;
+  }
+}
+
+export interface UnblockDeps {
+  codes: UnblockCodes;
+  accounts: AccountService;
+  customs: Customs;
+  mail: AccountMailer;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class UnblockService {
+  constructor(private readonly deps: UnblockDeps) {}
+
+  /** `send_unblock_code`: any of the account's addresses works; the mail goes to the primary. */
+  async send(email: string, ctx: RequestContext): Promise<void> {
+    const { codes, accounts, customs, mail, clock } = this.deps;
+    await customs.check('sendUnblockCode', { ip: ctx.ip, email: email.toLowerCase() });
+    const record = await accounts.findByEmail(email);
+    if (!record) throw AppError.unknownAccount(email);
+    const code = await codes.issue(record.account.uid);
+    await mail.send('unblockCode', record, ctx, {
+      code,
+      signin: signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, clock.now()),
+    });
+  }
+
+  /** `reject_unblock_code`: the user says they did not ask for it; spend it and note it. */
+  async reject(uid: Buffer, code: string, ctx: RequestContext): Promise<void> {
+    if (!(await this.deps.codes.consume(uid, code.toUpperCase()))) throw new AppError(ERRNO.INVALID_UNBLOCK_CODE);
+    this.deps.logger.warn({ uid: uid.toString('hex'), ip: ctx.ip }, 'unblock code reported as not requested');
   }
 }
