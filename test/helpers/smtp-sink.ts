@@ -67,7 +67,8 @@ function rejection(): Error {
   return Object.assign(new Error('Message rejected by the test relay'), { responseCode: 554 });
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+/** `port`: listen where a stopped sink listened, to play a relay that comes back. */
+export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   let waiters: Waiter[] = [];
@@ -107,7 +108,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

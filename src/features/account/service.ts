@@ -194,16 +194,13 @@ export class AccountService {
     });
 
     this.deps.logger.info({ uid: uid.toString('hex'), v2: credentials.wrapKbVersion2 !== undefined }, 'account created');
-    // The account stands even if the mail fails (errno 151): signing up again replaces it.
-    if (input.verificationMethod === 'email-otp') {
-      await this.deps.mail.send('verifyShortCode', record, ctx, { code: emailOtp(emailCode, now) });
-    } else {
-      await this.deps.mail.send('verify', record, ctx, {
-        code: emailCode.toString('hex'),
-        redirectTo: input.redirectTo,
-        resume: input.resume,
-        style: input.style,
-      });
+    try {
+      await this.sendSignupMail(record, input, ctx);
+    } catch (err) {
+      // Without its verification mail nobody could use the account: undo it (errno 151),
+      // so signing up again once mail works starts cleanly.
+      await this.transaction((trx) => store.delete(uid, trx));
+      throw err;
     }
 
     return {
@@ -217,6 +214,19 @@ export class AccountService {
   }
 
   // ---- sign-in ---------------------------------------------------------------------------------
+
+  private sendSignupMail(record: AccountRecord, input: CreateAccountInput, ctx: RequestContext): Promise<void> {
+    const { emailCode } = record.account;
+    if (input.verificationMethod === 'email-otp') {
+      return this.deps.mail.send('verifyShortCode', record, ctx, { code: emailOtp(emailCode, this.deps.clock.now()) });
+    }
+    return this.deps.mail.send('verify', record, ctx, {
+      code: emailCode.toString('hex'),
+      redirectTo: input.redirectTo,
+      resume: input.resume,
+      style: input.style,
+    });
+  }
 
   /**
    * Rate limits first, then the account. A throttled sign-in may carry an unblock code
@@ -285,13 +295,15 @@ export class AccountService {
     if (method === 'totp-2fa') throw new AppError(ERRNO.TOTP_REQUIRED);
   }
 
-  /** The confirmation mail a sign-in needs (PROTOCOL §6.3), or newDeviceLogin when none is needed. */
-  private async sendSigninMail(
+  /**
+   * The confirmation mail a sign-in needs (PROTOCOL §6.3). It is sent before anything is
+   * stored, so a mail failure (errno 151) leaves no half-made session behind.
+   */
+  private async sendConfirmationMail(
     record: AccountRecord,
     session: SigninSession,
     input: SigninInput,
     ctx: RequestContext,
-    announceNewDevice: boolean,
   ): Promise<void> {
     const now = this.deps.clock.now();
     const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, now);
@@ -307,19 +319,25 @@ export class AccountService {
         resume: input.resume,
       });
     }
-    if (session.mustVerify && session.tokenVerificationId) {
-      if (method === 'email-2fa' || method === 'email-otp') {
-        return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
-      }
-      if (method === 'email-captcha') return;
-      return this.deps.mail.send('verifyLogin', record, ctx, {
-        code: session.tokenVerificationId.toString('hex'),
-        redirectTo: input.redirectTo,
-        resume: input.resume,
-        signin,
-      });
+    if (!session.mustVerify || !session.tokenVerificationId) return;
+    if (method === 'email-2fa' || method === 'email-otp') {
+      return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
     }
-    if (announceNewDevice && !session.tokenVerificationId) await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin });
+    // email-captcha: the client asks for an unblock code itself (send_unblock_code).
+    if (method === 'email-captcha') return;
+    return this.deps.mail.send('verifyLogin', record, ctx, {
+      code: session.tokenVerificationId.toString('hex'),
+      redirectTo: input.redirectTo,
+      resume: input.resume,
+      signin,
+    });
+  }
+
+  /** A sign-in that needed no confirmation is announced to the account, as FxA does. */
+  private async announceNewDevice(record: AccountRecord, ctx: RequestContext): Promise<void> {
+    if (record.account.emailVerified !== 1) return;
+    const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, this.deps.clock.now());
+    await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin });
   }
 
   async login(input: SigninInput, ctx: RequestContext): Promise<LoginResult> {
@@ -353,6 +371,8 @@ export class AccountService {
       unblocked,
     });
     const verificationId = decision.needsVerification ? this.deps.random(16) : null;
+    const session = { tokenVerificationId: verificationId, mustVerify: decision.mustVerify };
+    await this.sendConfirmationMail(record, session, input, ctx);
     const tokens = await this.transaction(async (trx) => {
       const session = await sessions.createSession(trx, {
         uid,
@@ -371,12 +391,11 @@ export class AccountService {
       return { session, keyFetch };
     });
 
-    const session = { tokenVerificationId: verificationId, mustVerify: decision.mustVerify };
     this.deps.logger.info(
       { uid: uid.toString('hex'), sessionVerified: verificationId === null, mustVerify: decision.mustVerify },
       'login',
     );
-    await this.sendSigninMail(record, session, input, ctx, true);
+    if (verificationId === null) await this.announceNewDevice(record, ctx);
 
     const status = verificationStatus(
       {
@@ -416,6 +435,7 @@ export class AccountService {
     this.checkRequestedMethod(input.verificationMethod);
 
     const mustVerify = session.mustVerify || input.wantsKeys || input.verificationMethod !== undefined;
+    await this.sendConfirmationMail(record, { tokenVerificationId: session.tokenVerificationId, mustVerify }, input, ctx);
     const { authAt, keyFetch } = await this.transaction(async (trx) => {
       const authAt = await sessions.markReauthenticated(trx, session, {
         userAgent: parseUserAgent(ctx.userAgent),
@@ -433,7 +453,6 @@ export class AccountService {
     });
 
     this.deps.logger.info({ uid: session.uid.toString('hex') }, 'session reauthenticated');
-    await this.sendSigninMail(record, { tokenVerificationId: session.tokenVerificationId, mustVerify }, input, ctx, false);
 
     const status = verificationStatus(
       { emailVerified: record.account.emailVerified === 1, sessionVerified: session.verified, mustVerify },
