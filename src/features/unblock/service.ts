@@ -58,10 +58,15 @@ export class UnblockService {
     const record = await accounts.findByEmail(email);
     if (!record) throw AppError.unknownAccount(email);
     const code = await codes.issue(record.account.uid);
-    await mail.send('unblockCode', record, ctx, {
-      code,
-      signin: signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, clock.now()),
-    });
+    try {
+      await mail.send('unblockCode', record, ctx, {
+        code,
+        signin: signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, clock.now()),
+      });
+    } catch (err) {
+      await codes.consume(record.account.uid, code); // a code nobody received must not stay valid
+      throw err;
+    }
   }
 
   /** `reject_unblock_code`: the user says they did not ask for it; spend it and note it. */
