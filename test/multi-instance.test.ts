@@ -8,39 +8,22 @@ import { after, before, test } from 'node:test';
 import { AuthClient } from '../src/client/index.js';
 import { hawkHeader } from '../src/client/hawk.js';
 import { deriveToken } from '../src/crypto/index.js';
-import { MemoryStore } from '../src/kv/index.js';
 import { ManualClock } from '../src/runtime.js';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { expectError, nextMail, PASSWORD, uniqueEmail } from './helpers/flows.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
+import { startInstancePair, type InstancePair, type TestServer } from './helpers/server.js';
 
 const PUBLIC_ORIGIN = 'http://accounts.lb.example';
 
-let database: TestDatabase;
-let smtp: SmtpSink;
+let pair: InstancePair;
 let first: TestServer;
 let second: TestServer;
 const clock = new ManualClock(Date.UTC(2026, 2, 1));
 
 before(async () => {
-  database = await createTestDatabase({ shared: true });
-  smtp = await startSmtpSink();
-  const shared = process.env.REDIS_URL
-    ? { redisKeyPrefix: `test:multi:${Date.now()}:` }
-    : { kv: new MemoryStore(clock) };
-    // Two processes may share one SQLite file only with normal locking.
-  const options = { database, smtp, clock, env: { PUBLIC_URL: PUBLIC_ORIGIN, SQLITE_LOCKING: 'normal' }, ...shared };
-  first = await startTestServer(options);
-  second = await startTestServer(options);
+  pair = await startInstancePair({ clock, env: { PUBLIC_URL: PUBLIC_ORIGIN } });
+  ({ first, second } = pair);
 });
-
-after(async () => {
-  await first?.close();
-  await second?.close();
-  await smtp?.stop();
-  await database?.drop();
-});
+after(() => pair?.close());
 
 /** A client that signs for the public URL but talks to one instance, as a load balancer would route it. */
 function clientVia(instance: TestServer): AuthClient {

@@ -3,38 +3,22 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { MemoryStore } from '../src/kv/index.js';
 import { ManualClock } from '../src/runtime.js';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { DAY, HOUR, mailTemplate, nextMail, PASSWORD, uniqueEmail } from './helpers/flows.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
-import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
+import { startInstancePair, type InstancePair, type TestServer } from './helpers/server.js';
+import type { SmtpSink } from './helpers/smtp-sink.js';
 
-let database: TestDatabase;
-let smtp: SmtpSink;
+let pair: InstancePair;
 let first: TestServer;
 let second: TestServer;
+let smtp: SmtpSink;
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 9, 0, 0));
 
 before(async () => {
-  database = await createTestDatabase({ shared: true });
-  smtp = await startSmtpSink();
-  const options = {
-    database,
-    smtp,
-    clock,
-    env: { SQLITE_LOCKING: 'normal' as const },
-    ...(process.env.REDIS_URL ? { redisKeyPrefix: `test:reminders:${Date.now()}:` } : { kv: new MemoryStore(clock) }),
-  };
-  first = await startTestServer(options);
-  second = await startTestServer(options);
+  pair = await startInstancePair({ clock });
+  ({ first, second, smtp } = pair);
 });
-after(async () => {
-  await first?.close();
-  await second?.close();
-  await smtp?.stop();
-  await database?.drop();
-});
+after(() => pair?.close());
 beforeEach(() => smtp.clear());
 
 /** Both instances run the job at the same moment; returns how many mails each sent. */

@@ -8,7 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { AuthClient, type ClientOptions } from '../../src/client/index.js';
 import { loadConfig, type SettingName } from '../../src/config.js';
 import type { ScryptFunction } from '../../src/hashing/scrypt-pool.js';
-import type { EphemeralStore } from '../../src/kv/index.js';
+import { MemoryStore, type EphemeralStore } from '../../src/kv/index.js';
 import { ManualClock } from '../../src/runtime.js';
 import { createTestDatabase, snapshot, type TestDatabase } from './database.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
@@ -86,6 +86,40 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await app.close();
       if (ownsSmtp) await mail.stop();
       if (ownsDatabase) await database.drop();
+    },
+  };
+}
+
+export interface InstancePair {
+  first: TestServer;
+  second: TestServer;
+  smtp: SmtpSink;
+  close(): Promise<void>;
+}
+
+/**
+ * Two instances as a scaled-out deployment runs them: one database, one mail relay, one
+ * clock, and one ephemeral store (Redis under a shared prefix when REDIS_URL is set).
+ */
+export async function startInstancePair(options: { clock: ManualClock; env?: TestServerOptions['env'] }): Promise<InstancePair> {
+  const database = await createTestDatabase({ shared: true });
+  const smtp = await startSmtpSink();
+  const store = process.env.REDIS_URL
+    ? { redisKeyPrefix: `test:pair:${randomBytes(6).toString('hex')}:` }
+    : { kv: new MemoryStore(options.clock) };
+  // Two servers may share one SQLite file only with normal locking.
+  const shared = { database, smtp, clock: options.clock, env: { SQLITE_LOCKING: 'normal', ...options.env }, ...store };
+  const first = await startTestServer(shared);
+  const second = await startTestServer(shared);
+  return {
+    first,
+    second,
+    smtp,
+    async close() {
+      await first.close();
+      await second.close();
+      await smtp.stop();
+      await database.drop();
     },
   };
 }
