@@ -10,6 +10,7 @@ import { serverSecret } from './db/secrets.js';
 import { AccountMailer } from './features/account/mail.js';
 import { PasswordHasher } from './features/account/password.js';
 import { AccountService } from './features/account/service.js';
+import { SigninService } from './features/account/signin.js';
 import { AccountStore } from './features/account/store.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
@@ -48,6 +49,7 @@ export interface Services {
   scryptPool: ScryptPool;
   sessions: SessionService;
   accounts: AccountService;
+  signin: SigninService;
   emails: EmailsService;
   secondaryEmails: SecondaryEmailService;
   unblock: UnblockService;
@@ -105,7 +107,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     clock,
     logger,
   });
-  const accounts = new AccountService({
+  const accountDeps = {
     db,
     store: accountStore,
     sessions,
@@ -119,7 +121,9 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     securityEvents,
     unblockCodes,
     reminders,
-  });
+  };
+  const accounts = new AccountService(accountDeps);
+  const signin = new SigninService(accountDeps);
   const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
   const unblock = new UnblockService({ codes: unblockCodes, accounts, customs, mail, clock, logger });
   const secondaryEmails = new SecondaryEmailService({
@@ -150,6 +154,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     scryptPool,
     sessions,
     accounts,
+    signin,
     emails,
     secondaryEmails,
     unblock,

@@ -10,6 +10,7 @@ import {
   xor,
   type VerifierVersion,
 } from '../../crypto/index.js';
+import { AppError } from '../../errors.js';
 import type { ScryptPool } from '../../hashing/scrypt-pool.js';
 import type { RandomSource } from '../../runtime.js';
 import type { AccountRow } from './store.js';
@@ -82,6 +83,25 @@ export class PasswordHasher {
     stored.wrapWrapKbVersion2 = wrapWrapKb(input.wrapKbVersion2, v2.wrapwrapKey);
     stored.clientSalt = input.clientSalt;
     return { stored, wrapKb, wrapKbVersion2: input.wrapKbVersion2 };
+  }
+
+  /**
+   * `check` for a request: a mismatch runs `onFailure` (rate-limit bookkeeping) and becomes
+   * 126, 120 (the client stretched with another spelling of the sign-up address: the error
+   * names the right one, PROTOCOL §10.2) or 103.
+   */
+  async verify(
+    account: AccountRow,
+    authPW: Buffer,
+    typedEmail: string,
+    onFailure: () => Promise<void>,
+  ): Promise<Extract<PasswordCheck, { outcome: 'match' }>> {
+    const result = await this.check(account, authPW);
+    if (result.outcome === 'match') return result;
+    await onFailure();
+    if (result.outcome === 'mustReset') throw AppError.mustResetAccount(account.email);
+    if (account.email !== typedEmail) throw AppError.incorrectEmailCase(account.email);
+    throw AppError.incorrectPassword(account.email);
   }
 
   /** One scrypt, compared with both verifiers: the client's stretch version decides which matches. */

@@ -21,7 +21,7 @@ import {
 import { fromHex, keysQuery, signinBody, signinContext, signinInput, toHex, verificationFields } from './schemas.js';
 import type { Services } from '../../services.js';
 
-export function accountRoutes({ accounts, sessions }: Services): RouteSpec[] {
+export function accountRoutes({ accounts, signin, sessions }: Services): RouteSpec[] {
   return [
     defineRoute({
       method: 'POST',
@@ -109,7 +109,7 @@ export function accountRoutes({ accounts, sessions }: Services): RouteSpec[] {
         ...verificationFields,
       }),
       async handler({ body, query, request }) {
-        const result = await accounts.login(signinInput(body, query), signinContext(request, body));
+        const result = await signin.login(signinInput(body, query), signinContext(request, body));
         return {
           ...result,
           uid: result.uid.toString('hex'),

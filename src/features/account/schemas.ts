@@ -15,7 +15,7 @@ import {
   verificationMethod,
 } from '../../http/schemas.js';
 import { unblockCodeSchema } from '../unblock/routes.js';
-import type { SigninInput } from './service.js';
+import type { SigninInput } from './signin.js';
 
 export const fromHex = (value: string): Buffer => Buffer.from(value, 'hex');
 export const toHex = (value: Buffer | undefined): string | undefined => value?.toString('hex');

@@ -1,9 +1,9 @@
-// Account rules: sign-up, sign-in, re-authentication, keys, status and deletion.
+// Account rules: sign-up, keys, status and deletion (sign-in lives in signin.ts).
 
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { emailOtp } from '../../crypto/index.js';
-import { UNBLOCK_HINT, type Customs } from '../../customs/index.js';
+import type { Customs } from '../../customs/index.js';
 import { isUniqueViolation, type Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
@@ -14,14 +14,9 @@ import type { KeyFetchToken, SessionService, SessionToken } from '../session/ser
 import type { UnblockCodes } from '../unblock/service.js';
 import type { Executor } from '../session/store.js';
 import { parseUserAgent } from '../session/user-agent.js';
-import { signinDetails, type AccountMailer } from './mail.js';
+import type { AccountMailer } from './mail.js';
 import type { PasswordHasher, PasswordInput } from './password.js';
-import {
-  decideSessionVerification,
-  verificationStatus,
-  type RequestedMethod,
-  type VerificationStatus,
-} from './signin-policy.js';
+import type { RequestedMethod } from './signin-policy.js';
 import type { AccountByEmail, AccountRecord, AccountStore } from './store.js';
 
 export interface CreateAccountInput extends PasswordInput {
@@ -41,28 +36,6 @@ export interface CreateAccountResult {
   authAt: number;
   verificationMethod?: RequestedMethod;
 }
-
-export interface SigninInput {
-  email: string;
-  authPW: Buffer;
-  unblockCode?: string;
-  wantsKeys: boolean;
-  originalLoginEmail?: string;
-  verificationMethod?: RequestedMethod;
-  redirectTo?: string;
-  resume?: string;
-}
-
-export interface LoginResult extends VerificationStatus {
-  uid: Buffer;
-  sessionToken: Buffer;
-  keyFetchToken?: Buffer;
-  keyFetchTokenVersion2?: Buffer;
-  authAt: number;
-  metricsEnabled: boolean;
-}
-
-export type ReauthResult = Omit<LoginResult, 'sessionToken'>;
 
 export interface CredentialsStatus {
   currentVersion: 'v1' | 'v2';
@@ -84,12 +57,6 @@ export interface AccountDeps {
   securityEvents: SecurityEventService;
   unblockCodes: UnblockCodes;
   reminders: ReminderService;
-}
-
-/** The session facts that decide which confirmation mail a sign-in sends. */
-interface SigninSession {
-  tokenVerificationId: Buffer | null;
-  mustVerify: boolean;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -213,8 +180,6 @@ export class AccountService {
     };
   }
 
-  // ---- sign-in ---------------------------------------------------------------------------------
-
   private sendSignupMail(record: AccountRecord, input: CreateAccountInput, ctx: RequestContext): Promise<void> {
     const { emailCode } = record.account;
     if (input.verificationMethod === 'email-otp') {
@@ -226,247 +191,6 @@ export class AccountService {
       resume: input.resume,
       style: input.style,
     });
-  }
-
-  /**
-   * Rate limits first, then the account. A throttled sign-in may carry an unblock code
-   * mailed to the account: a valid one lets it through (and confirms it); after a
-   * block every later failure but a bad code reports the block, so the answers reveal
-   * nothing about the account (PROTOCOL §10.3).
-   */
-  private async signIn<T>(
-    input: SigninInput,
-    ctx: RequestContext,
-    proceed: (record: AccountByEmail, unblocked: boolean) => Promise<T>,
-  ): Promise<T> {
-    const { customs, store, config } = this.deps;
-    const email = input.email.toLowerCase();
-    let blocked: AppError | undefined;
-    try {
-      if (config.signinUnblockForcedEmailRegex?.test(email)) {
-        throw new AppError(ERRNO.REQUEST_BLOCKED, { extra: UNBLOCK_HINT });
-      }
-      await customs.check('accountLogin', { ip: ctx.ip, email });
-    } catch (err) {
-      if (!(err instanceof AppError) || err.extra.verificationMethod !== 'email-captcha' || !input.unblockCode) throw err;
-      blocked = err;
-    }
-    try {
-      const record = await store.findByEmail(email);
-      if (!record) {
-        await customs.recordFailure('accountLogin', { ip: ctx.ip, email });
-        throw AppError.unknownAccount(input.email);
-      }
-      if (record.account.disabledAt !== null) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
-      const unblocked = input.unblockCode !== undefined && (await this.spendUnblockCode(record, input.unblockCode));
-      return await proceed(record, unblocked);
-    } catch (err) {
-      if (blocked && !(err instanceof AppError && err.errno === ERRNO.INVALID_UNBLOCK_CODE)) throw blocked;
-      throw err;
-    }
-  }
-
-  private async spendUnblockCode(record: AccountRecord, code: string): Promise<true> {
-    if (!(await this.deps.unblockCodes.consume(record.account.uid, code.toUpperCase()))) {
-      throw new AppError(ERRNO.INVALID_UNBLOCK_CODE);
-    }
-    return true;
-  }
-
-  /** 142 unless the address typed (or the one the client re-hashed with) is the primary. */
-  private checkPrimaryAddress(record: AccountRecord, input: SigninInput): void {
-    const candidate = (input.originalLoginEmail ?? input.email).toLowerCase();
-    if (candidate !== record.primary.normalizedEmail) throw new AppError(ERRNO.LOGIN_WITH_SECONDARY_EMAIL);
-  }
-
-  private async checkPassword(record: AccountRecord, input: SigninInput, ctx: RequestContext) {
-    const result = await this.deps.hasher.check(record.account, input.authPW);
-    if (result.outcome === 'match') return result;
-    const subject = { ip: ctx.ip, email: input.email.toLowerCase() };
-    await this.deps.customs.recordFailure('accountLogin', subject);
-    if (result.outcome === 'mustReset') throw AppError.mustResetAccount(record.account.email);
-    // The v1 salt is the sign-up address exactly as typed then; tell the client to re-hash with it.
-    if (record.account.email !== input.email) throw AppError.incorrectEmailCase(record.account.email);
-    throw AppError.incorrectPassword(record.account.email);
-  }
-
-  /** TOTP arrives in a later issue; until then no account has it, so asking for it is 160. */
-  private checkRequestedMethod(method: RequestedMethod | undefined): void {
-    if (method === 'totp-2fa') throw new AppError(ERRNO.TOTP_REQUIRED);
-  }
-
-  /**
-   * The confirmation mail a sign-in needs (PROTOCOL §6.3). It is sent before anything is
-   * stored, so a mail failure (errno 151) leaves no half-made session behind.
-   */
-  private async sendConfirmationMail(
-    record: AccountRecord,
-    session: SigninSession,
-    input: SigninInput,
-    ctx: RequestContext,
-  ): Promise<void> {
-    const now = this.deps.clock.now();
-    const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, now);
-    const method = input.verificationMethod;
-    if (record.account.emailVerified !== 1) {
-      if (method === 'email-otp') {
-        return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
-      }
-      const code = session.tokenVerificationId ?? record.primary.emailCode;
-      return this.deps.mail.send('verify', record, ctx, {
-        code: code.toString('hex'),
-        redirectTo: input.redirectTo,
-        resume: input.resume,
-      });
-    }
-    if (!session.mustVerify || !session.tokenVerificationId) return;
-    if (method === 'email-2fa' || method === 'email-otp') {
-      return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
-    }
-    // email-captcha: the client asks for an unblock code itself (send_unblock_code).
-    if (method === 'email-captcha') return;
-    return this.deps.mail.send('verifyLogin', record, ctx, {
-      code: session.tokenVerificationId.toString('hex'),
-      redirectTo: input.redirectTo,
-      resume: input.resume,
-      signin,
-    });
-  }
-
-  /** A sign-in that needed no confirmation is announced to the account, as FxA does. */
-  private async announceNewDevice(record: AccountRecord, ctx: RequestContext): Promise<void> {
-    if (record.account.emailVerified !== 1) return;
-    const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, this.deps.clock.now());
-    await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin });
-  }
-
-  async login(input: SigninInput, ctx: RequestContext): Promise<LoginResult> {
-    return this.signIn(input, ctx, (record, unblocked) => this.startSession(record, unblocked, input, ctx));
-  }
-
-  private async startSession(
-    record: AccountByEmail,
-    unblocked: boolean,
-    input: SigninInput,
-    ctx: RequestContext,
-  ): Promise<LoginResult> {
-    const { sessions, securityEvents, clock, config } = this.deps;
-    if (record.account.verifierSetAt <= 0) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
-    this.checkPrimaryAddress(record, input);
-    const password = await this.checkPassword(record, input, ctx);
-    this.checkRequestedMethod(input.verificationMethod);
-
-    const now = clock.now();
-    const uid = record.account.uid;
-    const decision = decideSessionVerification(config.signinConfirmation, {
-      primaryEmail: record.primary.normalizedEmail,
-      accountCreatedAt: record.account.createdAt,
-      wantsKeys: input.wantsKeys,
-      now,
-      confirmedFromIpRecently: await securityEvents.confirmedFromIpRecently(
-        uid,
-        ctx.ip,
-        config.signinConfirmation.skipForSameIpDays * 24 * 3600 * 1000,
-      ),
-      unblocked,
-    });
-    const verificationId = decision.needsVerification ? this.deps.random(16) : null;
-    const session = { tokenVerificationId: verificationId, mustVerify: decision.mustVerify };
-    await this.sendConfirmationMail(record, session, input, ctx);
-    const tokens = await this.transaction(async (trx) => {
-      const session = await sessions.createSession(trx, {
-        uid,
-        verificationId,
-        mustVerify: decision.mustVerify,
-        userAgent: parseUserAgent(ctx.userAgent),
-      });
-      const keyFetch = input.wantsKeys
-        ? await sessions.createKeyFetchToken(trx, uid, { kA: record.account.kA, wrapKb: password.wrapKb }, verificationId)
-        : undefined;
-      await securityEvents.record(
-        'account.login',
-        { uid, ip: ctx.ip, verified: verificationId === null, tokenVerificationId: verificationId },
-        trx,
-      );
-      return { session, keyFetch };
-    });
-
-    this.deps.logger.info(
-      { uid: uid.toString('hex'), sessionVerified: verificationId === null, mustVerify: decision.mustVerify },
-      'login',
-    );
-    if (verificationId === null) await this.announceNewDevice(record, ctx);
-
-    const status = verificationStatus(
-      {
-        emailVerified: record.account.emailVerified === 1,
-        sessionVerified: verificationId === null,
-        mustVerify: decision.mustVerify,
-      },
-      input.verificationMethod,
-    );
-    return {
-      uid,
-      sessionToken: tokens.session.tokenData,
-      ...(password.version === 2
-        ? { keyFetchTokenVersion2: tokens.keyFetch?.tokenData }
-        : { keyFetchToken: tokens.keyFetch?.tokenData }),
-      authAt: seconds(now),
-      metricsEnabled: record.account.metricsOptOutAt === null,
-      ...status,
-    };
-  }
-
-  /** `/session/reauth`: a fresh password check on an existing session, keeping its state. */
-  async reauth(session: SessionToken, input: SigninInput, ctx: RequestContext): Promise<ReauthResult> {
-    return this.signIn(input, ctx, (record) => this.reauthenticate(session, record, input, ctx));
-  }
-
-  private async reauthenticate(
-    session: SessionToken,
-    record: AccountByEmail,
-    input: SigninInput,
-    ctx: RequestContext,
-  ): Promise<ReauthResult> {
-    const { sessions } = this.deps;
-    if (!record.account.uid.equals(session.uid)) throw AppError.unknownAccount(input.email);
-    this.checkPrimaryAddress(record, input);
-    const password = await this.checkPassword(record, input, ctx);
-    this.checkRequestedMethod(input.verificationMethod);
-
-    const mustVerify = session.mustVerify || input.wantsKeys || input.verificationMethod !== undefined;
-    await this.sendConfirmationMail(record, { tokenVerificationId: session.tokenVerificationId, mustVerify }, input, ctx);
-    const { authAt, keyFetch } = await this.transaction(async (trx) => {
-      const authAt = await sessions.markReauthenticated(trx, session, {
-        userAgent: parseUserAgent(ctx.userAgent),
-        mustVerify,
-      });
-      const keyFetch = input.wantsKeys
-        ? await sessions.createKeyFetchToken(
-            trx,
-            session.uid,
-            { kA: record.account.kA, wrapKb: password.wrapKb },
-            session.tokenVerificationId,
-          )
-        : undefined;
-      return { authAt, keyFetch };
-    });
-
-    this.deps.logger.info({ uid: session.uid.toString('hex') }, 'session reauthenticated');
-
-    const status = verificationStatus(
-      { emailVerified: record.account.emailVerified === 1, sessionVerified: session.verified, mustVerify },
-      input.verificationMethod,
-    );
-    return {
-      uid: session.uid,
-      ...(password.version === 2
-        ? { keyFetchTokenVersion2: keyFetch?.tokenData }
-        : { keyFetchToken: keyFetch?.tokenData }),
-      authAt: seconds(authAt),
-      metricsEnabled: record.account.metricsOptOutAt === null,
-      ...status,
-    };
   }
 
   // ---- keys and status -------------------------------------------------------------------------
@@ -536,13 +260,7 @@ export class AccountService {
     }
     if (session && !session.verified) throw new AppError(ERRNO.SESSION_UNVERIFIED);
     if (record.account.verifierSetAt > 0) {
-      const result = await this.deps.hasher.check(record.account, authPW);
-      if (result.outcome !== 'match') {
-        await customs.recordFailure('accountDestroy', subject);
-        if (result.outcome === 'mustReset') throw AppError.mustResetAccount(record.account.email);
-        if (record.account.email !== email) throw AppError.incorrectEmailCase(record.account.email);
-        throw AppError.incorrectPassword(record.account.email);
-      }
+      await this.deps.hasher.verify(record.account, authPW, email, () => customs.recordFailure('accountDestroy', subject));
     }
     await this.transaction((trx) => store.delete(record.account.uid, trx));
     this.deps.logger.info({ uid: record.account.uid.toString('hex') }, 'account deleted');

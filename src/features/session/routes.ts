@@ -11,7 +11,7 @@ import { parseUserAgent } from './user-agent.js';
 
 const scope = Type.String({ maxLength: 256, pattern: '^[a-zA-Z0-9 _\\/.:-]*$' });
 
-export function sessionRoutes({ accounts, sessions, emails, db }: Services): RouteSpec[] {
+export function sessionRoutes({ signin, sessions, emails, db }: Services): RouteSpec[] {
   const auth = { strategy: sessions.sessionStrategy };
   return [
     defineRoute({
@@ -86,7 +86,7 @@ export function sessionRoutes({ accounts, sessions, emails, db }: Services): Rou
       body: signinBody,
       response: Type.Object({ uid: hexOut(), keyFetchToken: Type.Optional(hexOut()), keyFetchTokenVersion2: Type.Optional(hexOut()), ...verificationFields }),
       async handler({ auth, body, query, request }) {
-        const result = await accounts.reauth(auth.token, signinInput(body, query), signinContext(request, body));
+        const result = await signin.reauth(auth.token, signinInput(body, query), signinContext(request, body));
         return {
           ...result,
           uid: result.uid.toString('hex'),
