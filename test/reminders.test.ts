@@ -34,7 +34,8 @@ function mailsTo(email: string, template?: string) {
 
 test('an unverified account gets the first, second and final reminder once each', async () => {
   const email = uniqueEmail('remind');
-  const account = await first.client.signUp(email, PASSWORD);
+  const flowId = 'f1'.repeat(32);
+  const account = await first.client.signUp(email, PASSWORD, { metricsContext: { flowId, flowBeginTime: 1777626000000 } });
   await nextMail(first, email, 'verify');
 
   assert.deepEqual(await runJobEverywhere(), [0, 0], 'nothing is due at sign-up');
@@ -49,6 +50,8 @@ test('an unverified account gets the first, second and final reminder once each'
     const mail = await smtp.waitForMail(email, (m) => mailTemplate(m) === template);
     assert.equal(mail.headers['x-uid'], account.uid);
     assert.match(mail.headers['x-link']!, new RegExp(`reminder=${reminder}`));
+    assert.equal(mail.headers['x-flow-id'], flowId, 'reminders belong to the sign-up flow');
+    assert.equal(mail.headers['x-flow-begin-time'], '1777626000000');
     assert.deepEqual(await runJobEverywhere(), [0, 0], 'and never again');
   }
   assert.equal(mailsTo(email).filter((m) => mailTemplate(m).startsWith('verificationReminder')).length, 3);

@@ -89,6 +89,8 @@ export interface RemindersTable {
   kind: string;
   dueAt: number;
   claimedUntil: number | null;
+  flowId: string | null;
+  flowBeginTime: number | null;
 }
 
 export interface Database {

@@ -48,6 +48,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       .addColumn('dueAt', t.time, (c) => c.notNull())
       /** While set and in the future, one instance is sending this reminder. */
       .addColumn('claimedUntil', t.time)
+      /** The sign-up flow the reminder belongs to, carried onto its mail (X-Flow-Id). */
+      .addColumn('flowId', t.text(64))
+      .addColumn('flowBeginTime', t.time)
       .addPrimaryKeyConstraint('reminders_pk', ['uid', 'kind']),
   ).execute();
   await db.schema.createIndex('reminders_due').on('reminders').column('dueAt').execute();

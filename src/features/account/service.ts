@@ -136,7 +136,7 @@ export class AccountService {
     const tokens = await this.transaction(async (trx) => {
       await this.releaseAddress(normalizedEmail, trx);
       await store.insert(record.account, record.primary, trx);
-      await this.deps.reminders.scheduleVerification(uid, now, trx);
+      await this.deps.reminders.scheduleVerification(uid, now, ctx.metricsContext, trx);
       await this.deps.securityEvents.record(
         'account.create',
         { uid, ip: ctx.ip, verified: false, tokenVerificationId: emailCode },

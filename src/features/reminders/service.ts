@@ -4,6 +4,7 @@
 // reminder go out once, and a failed delivery is retried later.
 
 import type { Logger } from 'pino';
+import type { MetricsContext, RequestContext } from '../../http/context.js';
 import type { Clock } from '../../runtime.js';
 import type { AccountMailer } from '../account/mail.js';
 import type { AccountRecord } from '../account/store.js';
@@ -18,7 +19,7 @@ interface ReminderKind {
   delayMs: number;
   /** False when the reminder no longer makes sense for this account. */
   stillWanted(record: AccountRecord): boolean;
-  send(mail: AccountMailer, record: AccountRecord): Promise<void>;
+  send(mail: AccountMailer, record: AccountRecord, ctx: RequestContext): Promise<void>;
 }
 
 const unverified = (record: AccountRecord) => record.account.emailVerified === 0;
@@ -27,12 +28,13 @@ const always = () => true;
 /** A verification reminder carries the sign-up code, so its link verifies the account. */
 const verificationReminder =
   (template: 'verificationReminderFirst' | 'verificationReminderSecond' | 'verificationReminderFinal') =>
-  (mail: AccountMailer, record: AccountRecord) =>
-    mail.send(template, record, undefined, { code: record.account.emailCode.toString('hex') });
+  (mail: AccountMailer, record: AccountRecord, ctx: RequestContext) =>
+    mail.send(template, record, ctx, { code: record.account.emailCode.toString('hex') });
 
 const cadReminder =
-  (template: 'cadReminderFirst' | 'cadReminderSecond') => (mail: AccountMailer, record: AccountRecord) =>
-    mail.send(template, record, undefined, {});
+  (template: 'cadReminderFirst' | 'cadReminderSecond') =>
+  (mail: AccountMailer, record: AccountRecord, ctx: RequestContext) =>
+    mail.send(template, record, ctx, {});
 
 export const REMINDERS = {
   verificationFirst: { delayMs: 1 * DAY, stillWanted: unverified, send: verificationReminder('verificationReminderFirst') },
@@ -64,12 +66,19 @@ export interface ReminderDeps {
 export class ReminderService {
   constructor(private readonly deps: ReminderDeps) {}
 
-  private async scheduleAll(uid: Buffer, kinds: readonly ReminderKindName[], from: number, exec?: Executor) {
-    for (const kind of kinds) await this.deps.store.schedule(uid, kind, from + REMINDERS[kind].delayMs, exec);
+  private async scheduleAll(
+    uid: Buffer,
+    kinds: readonly ReminderKindName[],
+    from: number,
+    flow?: MetricsContext,
+    exec?: Executor,
+  ): Promise<void> {
+    for (const kind of kinds) await this.deps.store.schedule(uid, kind, from + REMINDERS[kind].delayMs, flow, exec);
   }
 
-  scheduleVerification(uid: Buffer, signedUpAt: number, exec?: Executor): Promise<void> {
-    return this.scheduleAll(uid, VERIFICATION, signedUpAt, exec);
+  /** The reminders carry the sign-up's flow, so their mails join it (X-Flow-Id). */
+  scheduleVerification(uid: Buffer, signedUpAt: number, flow: MetricsContext | undefined, exec?: Executor): Promise<void> {
+    return this.scheduleAll(uid, VERIFICATION, signedUpAt, flow, exec);
   }
 
   cancelVerification(uid: Buffer, exec?: Executor): Promise<void> {
@@ -104,8 +113,15 @@ export class ReminderService {
       await store.complete(row);
       return false;
     }
+    const ctx: RequestContext = {
+      ip: '',
+      userAgent: undefined,
+      acceptLanguage: undefined,
+      service: undefined,
+      metricsContext: { flowId: row.flowId ?? undefined, flowBeginTime: row.flowBeginTime ?? undefined },
+    };
     try {
-      await kind.send(mail, record);
+      await kind.send(mail, record, ctx);
     } catch (err) {
       logger.warn({ err, uid: row.uid.toString('hex'), reminder: row.kind }, 'reminder mail failed; will retry');
       await store.postpone(row, clock.now() + RETRY_DELAY_MS);

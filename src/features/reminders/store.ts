@@ -11,9 +11,18 @@ export class ReminderStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** (Re)schedules `kind` for `uid`: a reminder exists at most once per account. */
-  async schedule(uid: Buffer, kind: string, dueAt: number, exec: Executor = this.db): Promise<void> {
+  async schedule(
+    uid: Buffer,
+    kind: string,
+    dueAt: number,
+    flow: { flowId?: string; flowBeginTime?: number } = {},
+    exec: Executor = this.db,
+  ): Promise<void> {
     await exec.deleteFrom('reminders').where('uid', '=', uid).where('kind', '=', kind).execute();
-    await exec.insertInto('reminders').values({ uid, kind, dueAt, claimedUntil: null }).execute();
+    await exec
+      .insertInto('reminders')
+      .values({ uid, kind, dueAt, claimedUntil: null, flowId: flow.flowId ?? null, flowBeginTime: flow.flowBeginTime ?? null })
+      .execute();
   }
 
   async cancel(uid: Buffer, kinds: readonly string[], exec: Executor = this.db): Promise<void> {
