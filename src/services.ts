@@ -99,7 +99,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
     config.sessionTokenLifetimeMs,
   );
-  const accountStore = new AccountStore(db.kysely);
+  const emailStore = new EmailStore(db.kysely);
+  const accountStore = new AccountStore(db.kysely, emailStore);
   const reminders = new ReminderService({
     store: new ReminderStore(db.kysely),
     mail,
@@ -128,7 +129,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   const unblock = new UnblockService({ codes: unblockCodes, accounts, customs, mail, clock, logger });
   const secondaryEmails = new SecondaryEmailService({
     db,
-    store: new EmailStore(db.kysely),
+    store: emailStore,
     accounts,
     securityEvents,
     customs,

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { createDb, isUniqueViolation, type Db } from '../src/db/index.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { AccountStore, type AccountRow, type EmailRow } from '../src/features/account/store.js';
+import { EmailStore } from '../src/features/emails/store.js';
 import { SessionStore, type KeyFetchRow, type SessionRow } from '../src/features/session/store.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 
@@ -19,7 +20,7 @@ before(async () => {
   database = await createTestDatabase();
   db = createDb(database.url);
   await migrateToLatest(db);
-  accounts = new AccountStore(db.kysely);
+  accounts = new AccountStore(db.kysely, new EmailStore(db.kysely));
   sessions = new SessionStore(db.kysely, db.read);
 });
 after(async () => {
@@ -145,7 +146,7 @@ describe('AccountStore', () => {
     await sessions.insertSession(newSession(record.account.uid, 200, null));
     await sessions.insertKeyFetch(newKeyFetch(record.account.uid, 210, null));
     await accounts.delete(record.account.uid);
-    assert.equal(await accounts.findEmail('gone@example.org'), undefined);
+    assert.equal(await accounts.emails.find('gone@example.org'), undefined);
     assert.equal(await sessions.findSessionRow(bytes(32, 200)), undefined);
     assert.equal(await sessions.findKeyFetch(bytes(32, 210)), undefined);
   });

@@ -11,15 +11,11 @@ function translate(err: FastifyError | AppError | Error): AppError | undefined {
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(ERRNO.REQUEST_TOO_LARGE);
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError(ERRNO.INVALID_JSON);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError(ERRNO.UNEXPECTED_ERROR, { status: 415, message: 'Unsupported Media Type' });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError(ERRNO.INVALID_JSON, { message: 'Request body does not match its content-length' });
   }
-  if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) return new AppError(ERRNO.INVALID_JSON);
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     return new AppError(ERRNO.UNEXPECTED_ERROR, { status, message: err.message });

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../http/context.js';
 import type { Mailer, MailMessage, SigninContext, TemplateName, TemplateVars } from '../../mail/index.js';
-import type { UserAgentFields } from '../session/user-agent.js';
+import { parseUserAgent, type UserAgentFields } from '../session/user-agent.js';
 import type { AccountRecord } from './store.js';
 
 export class AccountMailer {
@@ -62,4 +62,9 @@ export class AccountMailer {
 /** The "where and how did this sign-in happen" block of sign-in mails. */
 export function signinDetails(userAgent: UserAgentFields, ip: string, time: number): SigninContext {
   return { browser: userAgent.uaBrowser ?? undefined, os: userAgent.uaOS ?? undefined, ip, time };
+}
+
+/** The same, for the sign-in the current request makes. */
+export function requestSigninDetails(ctx: RequestContext, time: number): SigninContext {
+  return signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, time);
 }

@@ -75,14 +75,14 @@ export class AccountService {
    * deleted), or is an unverified secondary address of someone else (which is released).
    */
   private async releaseAddress(normalizedEmail: string, exec: Executor): Promise<void> {
-    const existing = await this.deps.store.findEmail(normalizedEmail, exec);
+    const existing = await this.deps.store.emails.find(normalizedEmail, exec);
     if (!existing) return;
     if (existing.isPrimary === 1) {
       if (existing.isVerified === 1) throw AppError.accountExists(existing.email);
       await this.deps.store.delete(existing.uid, exec);
     } else {
       if (existing.isVerified === 1) throw new AppError(ERRNO.VERIFIED_SECONDARY_EMAIL_ALREADY_EXISTS);
-      await this.deps.store.deleteEmail(normalizedEmail, exec);
+      await this.deps.store.emails.delete(existing.uid, normalizedEmail, exec);
     }
   }
 
@@ -91,7 +91,7 @@ export class AccountService {
     const normalizedEmail = input.email.toLowerCase();
     await customs.check('accountCreate', { ip: ctx.ip, email: normalizedEmail });
     // Fail fast before spending two scrypt runs; checked again inside the transaction.
-    const existing = await store.findEmail(normalizedEmail);
+    const existing = await store.emails.find(normalizedEmail);
     if (existing?.isVerified === 1) {
       throw existing.isPrimary === 1
         ? AppError.accountExists(existing.email)
@@ -234,9 +234,9 @@ export class AccountService {
   }
 
   async describe(session: SessionToken) {
-    const record = await this.deps.store.findByUid(session.uid);
-    if (!record) throw AppError.unknownAccount();
-    const emails = await this.deps.store.listEmails(session.uid);
+    const record = await this.get(session.uid);
+    // GET /account lists addresses in the order they were added.
+    const emails = (await this.deps.store.emails.list(session.uid)).sort((a, b) => a.createdAt - b.createdAt);
     return {
       createdAt: record.account.createdAt,
       passwordCreatedAt: record.account.verifierSetAt,
@@ -276,8 +276,15 @@ export class AccountService {
     return this.deps.store.findByUid(uid);
   }
 
+  /** The account behind a uid the caller holds (a session's, a link's); 102 when it is gone. */
+  async get(uid: Buffer): Promise<AccountRecord> {
+    const record = await this.deps.store.findByUid(uid);
+    if (!record) throw AppError.unknownAccount();
+    return record;
+  }
+
   async ownsAddress(uid: Buffer, email: string): Promise<boolean> {
-    const row = await this.deps.store.findEmail(email.toLowerCase());
+    const row = await this.deps.store.emails.find(email.toLowerCase());
     return row !== undefined && row.uid.equals(uid);
   }
 

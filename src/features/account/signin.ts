@@ -8,7 +8,7 @@ import type { RequestContext } from '../../http/context.js';
 import type { SessionToken } from '../session/service.js';
 import type { Executor } from '../session/store.js';
 import { parseUserAgent } from '../session/user-agent.js';
-import { signinDetails } from './mail.js';
+import { requestSigninDetails } from './mail.js';
 import type { AccountDeps } from './service.js';
 import {
   decideSessionVerification,
@@ -130,7 +130,7 @@ export class SigninService {
     ctx: RequestContext,
   ): Promise<void> {
     const now = this.deps.clock.now();
-    const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, now);
+    const signin = requestSigninDetails(ctx, now);
     const method = input.verificationMethod;
     if (record.account.emailVerified !== 1) {
       if (method === 'email-otp') {
@@ -160,7 +160,7 @@ export class SigninService {
   /** A sign-in that needed no confirmation is announced to the account, as FxA does. */
   private async announceNewDevice(record: AccountRecord, ctx: RequestContext): Promise<void> {
     if (record.account.emailVerified !== 1) return;
-    const signin = signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, this.deps.clock.now());
+    const signin = requestSigninDetails(ctx, this.deps.clock.now());
     await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin });
   }
 

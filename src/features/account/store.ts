@@ -2,6 +2,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EmailsTable, AccountsTable } from '../../db/schema.js';
+import type { EmailStore } from '../emails/store.js';
 import type { Executor } from '../session/store.js';
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -18,20 +19,20 @@ export interface AccountByEmail extends AccountRecord {
 }
 
 export class AccountStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** The SQL of the emails table, shared with the emails feature. */
+    readonly emails: EmailStore,
+  ) {}
 
   async insert(account: AccountRow, primary: EmailRow, exec: Executor = this.db): Promise<void> {
     await exec.insertInto('accounts').values(account).execute();
     await exec.insertInto('emails').values(primary).execute();
   }
 
-  async findEmail(normalizedEmail: string, exec: Executor = this.db): Promise<EmailRow | undefined> {
-    return exec.selectFrom('emails').selectAll().where('normalizedEmail', '=', normalizedEmail).executeTakeFirst();
-  }
-
   /** Finds the account owning an address, whichever of its addresses it is. */
   async findByEmail(normalizedEmail: string): Promise<AccountByEmail | undefined> {
-    const matched = await this.findEmail(normalizedEmail);
+    const matched = await this.emails.find(normalizedEmail);
     if (!matched) return undefined;
     const record = await this.findByUid(matched.uid);
     return record && { ...record, matched };
@@ -54,17 +55,9 @@ export class AccountStore {
     return row !== undefined;
   }
 
-  async listEmails(uid: Buffer): Promise<EmailRow[]> {
-    return this.db.selectFrom('emails').selectAll().where('uid', '=', uid).orderBy('createdAt').execute();
-  }
-
   /** Deletes the account; its emails and tokens go with it (ON DELETE CASCADE). */
   async delete(uid: Buffer, exec: Executor = this.db): Promise<void> {
     await exec.deleteFrom('accounts').where('uid', '=', uid).execute();
-  }
-
-  async deleteEmail(normalizedEmail: string, exec: Executor = this.db): Promise<void> {
-    await exec.deleteFrom('emails').where('normalizedEmail', '=', normalizedEmail).execute();
   }
 
   /** Marks the account and its primary address verified; false when it already was. */

@@ -41,12 +41,6 @@ export function requireConfirmedSession(session: SessionToken): void {
 export class SecondaryEmailService {
   constructor(private readonly deps: SecondaryEmailDeps) {}
 
-  private async loadAccount(uid: Buffer): Promise<AccountRecord> {
-    const record = await this.deps.accounts.findByUid(uid);
-    if (!record) throw AppError.unknownAccount();
-    return record;
-  }
-
   /** The address if it is one of this account's secondaries, else `errno`. */
   private async ownSecondary(uid: Buffer, email: string, errno: typeof ERRNO.SECONDARY_EMAIL_UNKNOWN | typeof ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL) {
     const row = await this.deps.store.find(email.toLowerCase());
@@ -83,7 +77,7 @@ export class SecondaryEmailService {
     if (!session.emailVerified) throw new AppError(ERRNO.UNVERIFIED_ACCOUNT);
     requireConfirmedSession(session);
     await customs.check('createEmail', { ip: ctx.ip, uid: session.uid.toString('hex') });
-    const record = await this.loadAccount(session.uid);
+    const record = await this.deps.accounts.get(session.uid);
     const normalizedEmail = email.toLowerCase();
     if (normalizedEmail === record.primary.normalizedEmail) throw new AppError(ERRNO.USER_PRIMARY_EMAIL_EXISTS);
 
@@ -123,7 +117,7 @@ export class SecondaryEmailService {
     await this.deps.customs.check('recoveryEmailSecondaryResendCode', { ip: ctx.ip, email: email.toLowerCase() });
     const row = await this.ownSecondary(session.uid, email, ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL);
     if (row.isVerified === 1) return;
-    await this.sendCode(await this.loadAccount(session.uid), row, ctx);
+    await this.sendCode(await this.deps.accounts.get(session.uid), row, ctx);
   }
 
   /** `POST /recovery_email/secondary/verify_code`: the code mailed to the new address. */
@@ -136,7 +130,7 @@ export class SecondaryEmailService {
     if (!verifyEmailOtp(row.emailCode, code, clock.now())) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
     await store.markVerified(session.uid, row.normalizedEmail, clock.now());
     await securityEvents.record('account.secondary_email_added', { uid: session.uid, ip: ctx.ip, verified: true });
-    await mail.notify('postVerifySecondary', await this.loadAccount(session.uid), ctx, { secondaryEmail: row.email });
+    await mail.notify('postVerifySecondary', await this.deps.accounts.get(session.uid), ctx, { secondaryEmail: row.email });
   }
 
   /** `POST /recovery_email/destroy`: the primary cannot go (137). */
@@ -148,7 +142,7 @@ export class SecondaryEmailService {
     await this.deps.store.delete(session.uid, row.normalizedEmail);
     await this.deps.securityEvents.record('account.secondary_email_removed', { uid: session.uid, ip: ctx.ip, verified: true });
     if (row.isVerified === 1) {
-      await this.deps.mail.notify('postRemoveSecondary', await this.loadAccount(session.uid), ctx, {
+      await this.deps.mail.notify('postRemoveSecondary', await this.deps.accounts.get(session.uid), ctx, {
         secondaryEmail: row.email,
       });
     }
@@ -167,6 +161,6 @@ export class SecondaryEmailService {
       await securityEvents.record('account.primary_secondary_swapped', { uid: session.uid, ip: ctx.ip, verified: true }, trx);
     });
     // Goes to the new primary, which now receives all account mail.
-    await mail.notify('postChangePrimary', await this.loadAccount(session.uid), ctx, { newPrimaryEmail: row.email });
+    await mail.notify('postChangePrimary', await this.deps.accounts.get(session.uid), ctx, { newPrimaryEmail: row.email });
   }
 }

@@ -40,12 +40,6 @@ export interface EmailStatus {
 export class EmailsService {
   constructor(private readonly deps: EmailsDeps) {}
 
-  private async loadAccount(uid: Buffer): Promise<AccountRecord> {
-    const record = await this.deps.accounts.findByUid(uid);
-    if (!record) throw AppError.unknownAccount();
-    return record;
-  }
-
   /** Sync users are told what to do next once their account is confirmed. */
   private async welcome(record: AccountRecord, ctx: RequestContext): Promise<void> {
     if (ctx.service === 'sync') await this.deps.mail.notify('postVerify', record, ctx, {});
@@ -58,7 +52,7 @@ export class EmailsService {
    */
   async verifyLinkCode(uid: Buffer, code: Buffer, ctx: RequestContext): Promise<void> {
     const { accounts, sessions, customs, db } = this.deps;
-    const record = await this.loadAccount(uid);
+    const record = await this.deps.accounts.get(uid);
     await customs.check('recoveryEmailVerifyCode', { ip: ctx.ip, email: record.primary.normalizedEmail });
     const isAccountCode = constantTimeEqual(code, record.account.emailCode);
     const newlyVerified = await db.kysely.transaction().execute(async (trx) => {
@@ -74,7 +68,7 @@ export class EmailsService {
   async verifySessionCode(session: SessionToken, code: string | undefined, ctx: RequestContext): Promise<void> {
     const { accounts, sessions, customs, db, clock } = this.deps;
     await customs.check('verifySessionCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
-    const record = await this.loadAccount(session.uid);
+    const record = await this.deps.accounts.get(session.uid);
     if (code === undefined || !verifyEmailOtp(record.primary.emailCode, code, clock.now())) {
       throw new AppError(ERRNO.INVALID_EXPIRED_OTP_CODE);
     }
@@ -101,7 +95,7 @@ export class EmailsService {
    */
   async resendLink(session: SessionToken, options: ResendLinkOptions, ctx: RequestContext): Promise<void> {
     await this.deps.customs.check('recoveryEmailResendCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
-    const record = await this.loadAccount(session.uid);
+    const record = await this.deps.accounts.get(session.uid);
     if (options.email !== undefined) {
       const owned = await this.deps.accounts.ownsAddress(session.uid, options.email);
       if (!owned) throw new AppError(ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL);
@@ -124,7 +118,7 @@ export class EmailsService {
   async resendSessionCode(session: SessionToken, ctx: RequestContext): Promise<void> {
     const { customs, clock, mail } = this.deps;
     await customs.check('sendVerifyCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
-    const record = await this.loadAccount(session.uid);
+    const record = await this.deps.accounts.get(session.uid);
     const code = emailOtp(record.primary.emailCode, clock.now());
     if (record.account.emailVerified === 1) {
       await mail.send('verifyLoginCode', record, ctx, { code, signin: signinDetails(session.userAgent, ctx.ip, clock.now()) });

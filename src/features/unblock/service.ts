@@ -9,9 +9,8 @@ import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
 import type { EphemeralStore } from '../../kv/index.js';
 import type { Clock, RandomSource } from '../../runtime.js';
-import { signinDetails, type AccountMailer } from '../account/mail.js';
+import { requestSigninDetails, type AccountMailer } from '../account/mail.js';
 import type { AccountService } from '../account/service.js';
-import { parseUserAgent } from '../session/user-agent.js';
 
 export const UNBLOCK_CODE_LIFETIME_MS = 3600 * 1000;
 
@@ -61,7 +60,7 @@ export class UnblockService {
     try {
       await mail.send('unblockCode', record, ctx, {
         code,
-        signin: signinDetails(parseUserAgent(ctx.userAgent), ctx.ip, clock.now()),
+        signin: requestSigninDetails(ctx, clock.now()),
       });
     } catch (err) {
       await codes.consume(record.account.uid, code); // a code nobody received must not stay valid
