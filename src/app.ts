@@ -12,7 +12,7 @@ import { unblockRoutes } from './features/unblock/routes.js';
 import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
-import { installErrorHandling, installJsonParser } from './http/errors.js';
+import { installErrorHandling, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
 import { registerRoutes } from './http/route.js';
 import { compileValidator, validationError } from './http/validation.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
@@ -23,7 +23,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function buildApp(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<App> {
+export interface AppOptions extends ServiceOverrides {
+  /** Default: log an error. Tests fail on it. */
+  onUndeclaredErrno?: UndeclaredErrnoHandler;
+}
+
+export async function buildApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
+  const { onUndeclaredErrno, ...overrides } = options;
   const services = await createServices(config, logger, overrides);
   const server = Fastify({
     loggerInstance: logger as never,
@@ -36,7 +42,10 @@ export async function buildApp(config: Config, logger: Logger, overrides: Servic
 
   server.setValidatorCompiler(compileValidator);
   installJsonParser(server, config.bodyLimitBytes);
-  installErrorHandling(server);
+  installErrorHandling(
+    server,
+    onUndeclaredErrno ?? ((route, errno) => logger.error({ route, errno }, 'route answered an errno it does not declare')),
+  );
 
   // One log line per request, with the route and outcome but nothing from the body.
   server.addHook('onResponse', async (request, reply) => {
@@ -84,12 +93,18 @@ export async function buildApp(config: Config, logger: Logger, overrides: Servic
     clock: services.clock,
     nonces: services.kv,
   });
+  const { sessionStrategy: sessionAuth, keyFetchStrategy: keyFetchAuth } = services.sessions;
   registerRoutes(server, authenticator, [
-    ...accountRoutes(services),
-    ...sessionRoutes(services),
-    ...emailsRoutes(services),
-    ...unblockRoutes(services),
-    ...utilRoutes(services),
+    ...accountRoutes({ accounts: services.accounts, signin: services.signin, sessionAuth, keyFetchAuth }),
+    ...sessionRoutes({ sessions: services.sessions, signin: services.signin, codes: services.emails }),
+    ...emailsRoutes({
+      emails: services.emails,
+      secondaryEmails: services.secondaryEmails,
+      reminders: services.reminders,
+      sessionAuth,
+    }),
+    ...unblockRoutes({ unblock: services.unblock }),
+    ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
   ]);
   registerDockerflow(server, config.version, services.healthChecks);
 

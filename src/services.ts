@@ -7,24 +7,26 @@ import { noCustoms, StoreCustoms, type Customs } from './customs/index.js';
 import { createDb, pingDb, type Db } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { serverSecret } from './db/secrets.js';
-import { AccountMailer } from './features/account/mail.js';
 import { PasswordHasher } from './features/account/password.js';
 import { AccountService } from './features/account/service.js';
 import { SigninService } from './features/account/signin.js';
 import { AccountStore } from './features/account/store.js';
+import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
+import { ReminderService } from './features/reminders/service.js';
+import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
 import { SecurityEventStore } from './features/security-events/store.js';
 import { SessionService } from './features/session/service.js';
-import { ReminderService } from './features/reminders/service.js';
-import { ReminderStore } from './features/reminders/store.js';
 import { SessionStore } from './features/session/store.js';
-import { UnblockCodes, UnblockService } from './features/unblock/service.js';
+import { UnblockCodes } from './features/unblock/codes.js';
+import { UnblockService } from './features/unblock/service.js';
 import { ScryptPool, type ScryptFunction } from './hashing/scrypt-pool.js';
 import type { HealthCheck } from './http/dockerflow.js';
 import { createEphemeralStore, type EphemeralStore } from './kv/index.js';
+import { AccountMailer } from './mail/account-mailer.js';
 import { createMailer, type Mailer } from './mail/index.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './runtime.js';
 
@@ -87,49 +89,66 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   );
   const mail = new AccountMailer(mailer, logger);
   const securityEvents = new SecurityEventService(
-    new SecurityEventStore(db.kysely),
+    new SecurityEventStore(db),
     await serverSecret(db, 'ipHmacKey', 32, random),
     clock,
   );
   const unblockCodes = new UnblockCodes(kv, clock, random);
-  const sessions = new SessionService(
-    new SessionStore(db.kysely, db.read),
+  const sessions = new SessionService({
+    db,
+    store: new SessionStore(db),
     securityEvents,
     clock,
     random,
-    config.sessionTokenLifetimeMs,
-  );
-  const emailStore = new EmailStore(db.kysely);
-  const accountStore = new AccountStore(db.kysely, emailStore);
+    sessionLifetimeMs: config.sessionTokenLifetimeMs,
+  });
+  const emailStore = new EmailStore(db);
+  const accountStore = new AccountStore(db, emailStore);
+  const claims = new AddressClaims({ kv, emails: emailStore, accounts: accountStore });
   const reminders = new ReminderService({
-    store: new ReminderStore(db.kysely),
+    db,
+    store: new ReminderStore(db),
     mail,
     findAccount: (uid) => accountStore.findByUid(uid),
     clock,
     logger,
   });
-  const accountDeps = {
+  const hasher = new PasswordHasher(scryptPool, random);
+  const accounts = new AccountService({
     db,
     store: accountStore,
-    sessions,
-    hasher: new PasswordHasher(scryptPool, random),
+    emails: emailStore,
+    claims,
+    tokens: sessions,
+    hasher,
     customs,
     mail,
+    securityEvents,
+    reminders,
     clock,
     random,
-    config,
     logger,
+  });
+  const signin = new SigninService({
+    db,
+    store: accountStore,
+    tokens: sessions,
+    hasher,
+    customs,
+    mail,
     securityEvents,
     unblockCodes,
-    reminders,
-  };
-  const accounts = new AccountService(accountDeps);
-  const signin = new SigninService(accountDeps);
+    config,
+    clock,
+    random,
+    logger,
+  });
   const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
   const unblock = new UnblockService({ codes: unblockCodes, accounts, customs, mail, clock, logger });
   const secondaryEmails = new SecondaryEmailService({
     db,
     store: emailStore,
+    claims,
     accounts,
     securityEvents,
     customs,

@@ -432,20 +432,32 @@ describe('POST /account/destroy', () => {
     assert.equal(rows.length, 0);
   });
 
-  test('works without a session, but not with an unconfirmed one (138) or another account\'s (102)', async () => {
+  test("works without a session, or with an unconfirmed one (no two-step auth yet), never with another account's (102)", async () => {
     const email = uniqueEmail('nosession');
     await signUpVerified(server, email);
     const stranger = await signUpVerified(server, uniqueEmail('stranger'));
     await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD, { sessionToken: stranger.sessionToken }), 102, 400);
-
-    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
-    const unconfirmed = await server.client.signIn(email, PASSWORD, { keys: true });
-    assert.equal(unconfirmed.sessionVerified, false);
-    await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD, { sessionToken: unconfirmed.sessionToken }), 138, 400);
-
     await server.client.accountDestroy(email, PASSWORD);
-    await expectError(server.client.sessionStatus(unconfirmed.sessionToken), 110);
     await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD), 102);
+
+    // FxA only asks for more than the password (AAL2) once the account has TOTP.
+    const other = uniqueEmail('unconfirmed');
+    await signUpVerified(server, other);
+    server.clock.advance(BEYOND_SIGNIN_SHORTCUTS);
+    const unconfirmed = await server.client.signIn(other, PASSWORD, { keys: true });
+    assert.equal(unconfirmed.sessionVerified, false);
+    await server.client.accountDestroy(other, PASSWORD, { sessionToken: unconfirmed.sessionToken });
+    await expectError(server.client.sessionStatus(unconfirmed.sessionToken), 110);
+  });
+
+  test('an account without a password is deleted only with its own session', async () => {
+    const email = uniqueEmail('passwordless');
+    const { sessionToken } = await signUpVerified(server, email);
+    // Accounts from third-party sign-in have no password (verifierSetAt 0); we have none of those yet.
+    await db().updateTable('accounts').set({ verifierSetAt: 0 }).where('normalizedEmail', '=', email).execute();
+    await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, 'any password'), 110, 401);
+    await server.client.accountDestroy(email, 'any password', { sessionToken });
+    await expectError(server.client.sessionStatus(sessionToken), 110);
   });
 
   test('bad input stores nothing', async () => {

@@ -9,29 +9,15 @@ import {
   type RandomBytes,
   type StretchedPassword,
 } from '../crypto/index.js';
+import type { MetricsContext } from '../protocol/metrics-context.js';
+import type { VerificationMethod } from '../protocol/verification.js';
 import { ClientError, HttpClient, type HttpClientOptions, type RequestOptions } from './http.js';
 
 export const ERRNO_INCORRECT_EMAIL_CASE = 120;
 
 export type KeyStretchVersion = 1 | 2;
-export type VerificationMethod = 'email' | 'email-otp' | 'email-2fa' | 'email-captcha' | 'totp-2fa';
-
-/** Flow/metrics fields clients may attach (swagger `metricsContext`). */
-export interface MetricsContext {
-  deviceId?: string;
-  entrypoint?: string;
-  entrypointExperiment?: string;
-  entrypointVariation?: string;
-  flowId?: string;
-  flowBeginTime?: number;
-  utmCampaign?: string;
-  utmContent?: string;
-  utmMedium?: string;
-  utmSource?: string;
-  utmTerm?: string;
-  productId?: string;
-  planId?: string;
-}
+export type { VerificationMethod } from '../protocol/verification.js';
+export type { MetricsContext } from '../protocol/metrics-context.js';
 
 export interface ClientOptions extends HttpClientOptions {
   /** Source of kB and clientSalt at v2 signup; default crypto.randomBytes. */

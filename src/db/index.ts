@@ -1,10 +1,21 @@
 // The Kysely factory: DATABASE_URL picks SQLite, MySQL/MariaDB or PostgreSQL.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Insertable,
+  type SqliteDatabase,
+  type Transaction,
+} from 'kysely';
 import type * as Mysql from 'mysql2';
 import type Pg from 'pg';
 import type { Database } from './schema.js';
@@ -14,9 +25,23 @@ const require = createRequire(import.meta.url);
 
 export type DialectName = 'sqlite' | 'mysql' | 'postgres';
 
+/** What a store runs its SQL on: the pool, or the connection of the current transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * The connection of the unit of work this call runs in, or the pool outside one. Stores
+   * run every statement on it, so a store call inside `transaction` joins the transaction
+   * without being handed anything.
+   */
+  readonly current: Executor;
+  /**
+   * Runs `work` as one transaction carried by the async context: every store call it makes,
+   * however deep, uses the same connection. Nested calls join the outer transaction.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
   /**
    * Runs a read-only query outside any transaction, seeing committed data only. Token
    * lookups on every request use it: SQLite serves it from a second connection without
@@ -90,7 +115,22 @@ export interface DbOptions {
   sqliteLocking?: 'exclusive' | 'normal';
 }
 
-export function createDb(url: string, { poolSize = 10, sqliteLocking = 'normal' }: DbOptions = {}): Db {
+export function createDb(url: string, options: DbOptions = {}): Db {
+  const connections = connect(url, options);
+  const context = new AsyncLocalStorage<Transaction<Database>>();
+  return {
+    ...connections,
+    get current(): Executor {
+      return context.getStore() ?? connections.kysely;
+    },
+    transaction<T>(work: () => Promise<T>): Promise<T> {
+      if (context.getStore()) return work();
+      return connections.kysely.transaction().execute((trx) => context.run(trx, work));
+    },
+  };
+}
+
+function connect(url: string, { poolSize = 10, sqliteLocking = 'normal' }: DbOptions): Omit<Db, 'current' | 'transaction'> {
   const dialect = dialectOf(url);
   switch (dialect) {
     case 'sqlite': {
@@ -162,4 +202,33 @@ export function precompiled<Row>(compiled: CompiledQuery<Row>, sentinel: unknown
       compiled.sql,
       compiled.parameters.map((parameter, i) => (i === index ? value : parameter)),
     ) as CompiledQuery<Row>;
+}
+
+/**
+ * Inserts `values`, or when a row with the same `key` exists, overwrites its `update`
+ * columns (none: keeps the existing row). One statement in every dialect, so two callers
+ * racing on the same key both succeed and the last write wins.
+ */
+export async function upsert<T extends keyof Database & string>(
+  db: Db,
+  table: T,
+  values: Insertable<Database[T]>,
+  key: ReadonlyArray<keyof Database[T] & string>,
+  update: ReadonlyArray<keyof Database[T] & string>,
+): Promise<void> {
+  const changes = Object.fromEntries(
+    (update.length > 0 ? update : key.slice(0, 1)).map((column) => [column, (values as Record<string, unknown>)[column]]),
+  );
+  // Kysely's generic insert types cannot follow a table chosen at run time.
+  const insert = db.current.insertInto(table).values(values as never);
+  if (db.dialect === 'mysql') {
+    await insert.onDuplicateKeyUpdate(changes as never).execute();
+  } else {
+    await insert
+      .onConflict((conflict) => {
+        const target = conflict.columns(key as never);
+        return update.length > 0 ? target.doUpdateSet(changes as never) : target.doNothing();
+      })
+      .execute();
+  }
 }

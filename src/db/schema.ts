@@ -1,5 +1,8 @@
 // Table types. Binary values are Buffers; times are milliseconds since the epoch;
 // booleans are stored as 0/1 in every dialect (better-sqlite3 cannot bind JS booleans).
+// Rows stay inside the stores: they hand the rest of the code domain types.
+
+import type { Selectable } from 'kysely';
 
 export type Flag = 0 | 1;
 
@@ -112,3 +115,12 @@ export const TABLES = [
   'serverSecrets',
   'reminders',
 ] as const;
+
+export type AccountRow = Selectable<AccountsTable>;
+export type EmailRow = Selectable<EmailsTable>;
+export type SessionRow = Selectable<SessionTokensTable>;
+export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
+export type SecurityEventRow = Selectable<SecurityEventsTable>;
+export type ReminderRow = Selectable<RemindersTable>;
+
+export const flag = (value: boolean): Flag => (value ? 1 : 0);

@@ -4,7 +4,7 @@
 // looks the tokenId up in its own token table only.
 
 import type { FastifyRequest } from 'fastify';
-import { AppError, ERRNO } from '../errors.js';
+import { AppError, ERRNO, type Errno } from '../errors.js';
 import type { EphemeralStore } from '../kv/index.js';
 import type { Clock } from '../runtime.js';
 import { parseHawkHeader, verifyHawkMac, verifyHawkPayloadHash } from './hawk.js';
@@ -15,11 +15,26 @@ export interface ResolvedToken<T> {
   token: T;
 }
 
+/** What a route's preconditions are checked against. */
+export interface TokenState {
+  emailVerified: boolean;
+  tokenVerified: boolean;
+  /** Authentication assurance level of the token (2 after a second factor). */
+  assuranceLevel: number;
+  /** The level the account requires of tokens that change it. */
+  requiredAssuranceLevel: number;
+}
+
 export interface AuthStrategy<T = unknown> {
+  /** The swagger's name for it, shown in the OpenAPI document (`sessionToken`, `keyFetchToken`…). */
+  name: string;
   /** Bearer prefixes this strategy accepts (`fxs`, `fxk`, …). */
   bearerPrefixes: readonly string[];
   /** Looks the token up; null when unknown. Throws AppError 110 when it exists but expired. */
   lookup(tokenId: Buffer): Promise<ResolvedToken<T> | null>;
+  state(token: T): TokenState;
+  /** What a route that needs a confirmed token answers for an unconfirmed one. */
+  unconfirmedErrno: Errno;
 }
 
 export interface AuthResult<T = unknown> {

@@ -1,12 +1,7 @@
 // What services need to know about the request, without seeing HTTP objects.
 
 import type { FastifyRequest } from 'fastify';
-
-export interface MetricsContext {
-  flowId?: string;
-  flowBeginTime?: number;
-  deviceId?: string;
-}
+import type { MetricsContext } from '../protocol/metrics-context.js';
 
 export interface RequestContext {
   ip: string;

@@ -3,7 +3,11 @@
 // request id — never with the request body or headers, which may hold secrets.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERRNO } from '../errors.js';
+import { AppError, ERRNO, type Errno } from '../errors.js';
+import type { RouteConfig } from './route.js';
+
+/** Told when a route answers an errno it did not declare (a bug: the OpenAPI document is wrong). */
+export type UndeclaredErrnoHandler = (route: string, errno: Errno) => void;
 
 function translate(err: FastifyError | AppError | Error): AppError | undefined {
   if (err instanceof AppError) return err;
@@ -28,10 +32,16 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.status(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+function checkDeclared(request: FastifyRequest, errno: Errno, onUndeclared: UndeclaredErrnoHandler): void {
+  const declared = (request.routeOptions.config as Partial<RouteConfig> | undefined)?.errnos;
+  if (declared && !declared.has(errno)) onUndeclared(`${request.method} ${request.routeOptions.url}`, errno);
+}
+
+export function installErrorHandling(app: FastifyInstance, onUndeclared: UndeclaredErrnoHandler): void {
   app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
     const known = translate(err);
     if (known) {
+      checkDeclared(request, known.errno as Errno, onUndeclared);
       if (known.status >= 500) request.log.error({ err: known.cause ?? known, errno: known.errno }, 'request failed');
       return sendError(reply, known);
     }

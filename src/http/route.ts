@@ -1,16 +1,13 @@
 // Each endpoint is declared once: method, path, schemas (which validate the request,
-// shape the response and feed the OpenAPI document), auth strategy and a thin handler.
+// shape the response and feed the OpenAPI document), what its token must prove, the
+// errnos it may answer, and a thin handler.
 
-import type { Static, TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERRNO, ERRNO_TABLE, type Errno } from '../errors.js';
 import type { AuthResult, AuthStrategy, Authenticator } from './auth.js';
 
 type StaticOr<S, Fallback> = S extends TSchema ? Static<S> : Fallback;
-
-export interface NamedStrategy<T> extends AuthStrategy<T> {
-  /** The swagger's name for it, shown in the OpenAPI document (`sessionToken`, `keyFetchToken`…). */
-  name: string;
-}
 
 export interface RouteInput<B, Q, P, T, Optional extends boolean> {
   body: B;
@@ -19,6 +16,19 @@ export interface RouteInput<B, Q, P, T, Optional extends boolean> {
   auth: Optional extends true ? AuthResult<T> | null : AuthResult<T>;
   request: FastifyRequest;
   reply: FastifyReply;
+}
+
+/** What a route requires of its token, checked after authentication and before validation. */
+export interface RouteAuth<T, Optional extends boolean> {
+  strategy: AuthStrategy<T>;
+  /** Without a token the handler gets `auth: null` (and no precondition applies). */
+  optional?: Optional;
+  /** The account's primary address is verified (else 104). */
+  verifiedEmail?: boolean;
+  /** The token is confirmed (else the strategy's errno: 138 for sessions, 104 for key-fetch tokens). */
+  confirmedToken?: boolean;
+  /** The token's assurance level meets what the account requires: AAL2 once it has two-step authentication (else 138). */
+  accountAssurance?: boolean;
 }
 
 export interface RouteSpec<
@@ -35,7 +45,12 @@ export interface RouteSpec<
   tag: string;
   summary: string;
   description?: string;
-  auth?: { strategy: NamedStrategy<T>; optional?: Optional };
+  auth?: RouteAuth<T, Optional>;
+  /**
+   * The errnos the handler may answer, beyond those every route can (validation, size,
+   * 999) and those its auth and preconditions add. Answering another one is a bug.
+   */
+  errors: readonly Errno[];
   body?: B;
   query?: Q;
   params?: P;
@@ -60,12 +75,78 @@ export function defineRoute<
 
 export const API_PREFIX = '/v1';
 
+/** What any route may answer: a malformed, invalid or oversized request, or an unexpected failure. */
+const EVERY_ROUTE: readonly Errno[] = [
+  ERRNO.INVALID_JSON,
+  ERRNO.INVALID_PARAMETER,
+  ERRNO.MISSING_PARAMETER,
+  ERRNO.REQUEST_TOO_LARGE,
+  ERRNO.UNEXPECTED_ERROR,
+];
+/** What token authentication may answer. */
+const AUTHENTICATED: readonly Errno[] = [
+  ERRNO.INVALID_REQUEST_SIGNATURE,
+  ERRNO.INVALID_TOKEN,
+  ERRNO.INVALID_TIMESTAMP,
+  ERRNO.INVALID_NONCE,
+];
+
+/** Every errno the route may answer: its own, and those of validation, auth and its preconditions. */
+export function routeErrnos(spec: RouteSpec): Set<Errno> {
+  const errnos = new Set<Errno>([...EVERY_ROUTE, ...spec.errors]);
+  const { auth } = spec;
+  if (!auth) return errnos;
+  for (const errno of AUTHENTICATED) errnos.add(errno);
+  if (auth.verifiedEmail) errnos.add(ERRNO.UNVERIFIED_ACCOUNT);
+  if (auth.confirmedToken) errnos.add(auth.strategy.unconfirmedErrno);
+  if (auth.accountAssurance) errnos.add(ERRNO.SESSION_UNVERIFIED);
+  return errnos;
+}
+
+/** The preconditions in FxA's order: the address, then the token, then its assurance level. */
+export function checkPreconditions<T>(auth: RouteAuth<T, boolean>, token: T): void {
+  const state = auth.strategy.state(token);
+  if (auth.verifiedEmail && !state.emailVerified) throw new AppError(ERRNO.UNVERIFIED_ACCOUNT);
+  if (auth.confirmedToken && !state.tokenVerified) throw new AppError(auth.strategy.unconfirmedErrno);
+  if (auth.accountAssurance && state.assuranceLevel < state.requiredAssuranceLevel) {
+    throw new AppError(ERRNO.SESSION_UNVERIFIED);
+  }
+}
+
+const errorBody = Type.Object({
+  code: Type.Integer(),
+  errno: Type.Integer(),
+  error: Type.String(),
+  message: Type.String(),
+  info: Type.Optional(Type.String()),
+});
+
+/** The error responses of the OpenAPI document: one per status, naming each errno. */
+function errorResponses(errnos: Set<Errno>): Record<number, TSchema> {
+  const byStatus = new Map<number, string[]>();
+  for (const errno of [...errnos].sort((a, b) => a - b)) {
+    const { status, message } = ERRNO_TABLE[errno];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), `errno ${errno}: ${message}`]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, lines]) => [status, { ...errorBody, description: lines.join('; ') }]),
+  );
+}
+
+export interface RouteConfig {
+  /** The errnos the route declared (with the implied ones). */
+  errnos: Set<Errno>;
+}
+
 export function registerRoutes(app: FastifyInstance, authenticator: Authenticator, routes: RouteSpec[]): void {
   for (const spec of routes) {
     const { auth } = spec;
+    const errnos = routeErrnos(spec);
+    const config: RouteConfig = { errnos };
     app.route({
       method: spec.method,
       url: API_PREFIX + spec.path,
+      config,
       schema: {
         tags: [spec.tag],
         summary: spec.summary,
@@ -74,12 +155,15 @@ export function registerRoutes(app: FastifyInstance, authenticator: Authenticato
         ...(spec.body ? { body: spec.body } : {}),
         ...(spec.query ? { querystring: spec.query } : {}),
         ...(spec.params ? { params: spec.params } : {}),
-        response: { 200: spec.response },
+        response: { 200: spec.response, ...errorResponses(errnos) },
       },
-      // Authentication comes before validation, as in FxA: a bad token wins over a bad body.
+      // Authentication and the token's preconditions come before validation, as in FxA:
+      // a bad or unconfirmed token wins over a bad body.
       preValidation: auth
         ? async (request) => {
-            request.auth = await authenticator.authenticate(request, auth.strategy, auth.optional ?? false);
+            const result = await authenticator.authenticate(request, auth.strategy, auth.optional ?? false);
+            if (result) checkPreconditions(auth, result.token);
+            request.auth = result;
           }
         : undefined,
       handler: async (request, reply) =>

@@ -2,6 +2,7 @@
 // lib/routes/validators). They drive validation and the served OpenAPI document.
 
 import { Type, type TSchema, type TString } from '@sinclair/typebox';
+import { VERIFICATION_METHODS } from '../protocol/verification.js';
 
 export const HEX_STRING = '^(?:[a-fA-F0-9]{2})+$';
 export const DISPLAY_SAFE_UNICODE =
@@ -27,32 +28,9 @@ export const clientSalt = Type.String({
 
 export const service = Type.String({ maxLength: 16, pattern: '^[a-zA-Z0-9\\-]*$' });
 
-export const VERIFICATION_METHODS = ['email', 'email-otp', 'email-2fa', 'email-captcha', 'totp-2fa'] as const;
 export const verificationMethod = Type.Union(
   VERIFICATION_METHODS.map((m) => Type.Literal(m)),
   { description: 'How a new sign-in should be confirmed' },
-);
-
-const utm = Type.String({ maxLength: 128, pattern: '^[\\w\\/.%-]+$' });
-const entrypoint = Type.String({ maxLength: 128, pattern: '^[\\w.:-]+$' });
-
-export const metricsContext = Type.Object(
-  {
-    deviceId: Type.Optional(hex(16)),
-    entrypoint: Type.Optional(entrypoint),
-    entrypointExperiment: Type.Optional(entrypoint),
-    entrypointVariation: Type.Optional(entrypoint),
-    flowId: Type.Optional(hex(32)),
-    flowBeginTime: Type.Optional(Type.Integer({ exclusiveMinimum: 0 })),
-    utmCampaign: Type.Optional(utm),
-    utmContent: Type.Optional(utm),
-    utmMedium: Type.Optional(utm),
-    utmSource: Type.Optional(utm),
-    utmTerm: Type.Optional(utm),
-    productId: Type.Optional(Type.String({ maxLength: 128 })),
-    planId: Type.Optional(Type.String({ maxLength: 128 })),
-  },
-  { additionalProperties: false, dependencies: { flowId: ['flowBeginTime'], flowBeginTime: ['flowId'] } },
 );
 
 export const redirectTo = Type.String({ maxLength: 2048 });

@@ -71,7 +71,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const logger = pino({ level: config.logLevel });
-  const app = await buildApp(config, logger, { clock, kv: options.kv, scrypt: options.scrypt });
+  // A route answering an errno it does not declare fails the test that made it do so.
+  const undeclared: string[] = [];
+  const app = await buildApp(config, logger, {
+    clock,
+    kv: options.kv,
+    scrypt: options.scrypt,
+    onUndeclaredErrno: (route, errno) => undeclared.push(`${route} answered undeclared errno ${errno}`),
+  });
   await app.server.listen({ port, host: '127.0.0.1' });
   const url = `${origin}/v1`;
   return {
@@ -86,6 +93,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await app.close();
       if (ownsSmtp) await mail.stop();
       if (ownsDatabase) await database.drop();
+      if (undeclared.length > 0) throw new Error(`errnos missing from route declarations:\n${undeclared.join('\n')}`);
     },
   };
 }

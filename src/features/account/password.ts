@@ -13,7 +13,7 @@ import {
 import { AppError } from '../../errors.js';
 import type { ScryptPool } from '../../hashing/scrypt-pool.js';
 import type { RandomSource } from '../../runtime.js';
-import type { AccountRow } from './store.js';
+import type { Account } from './model.js';
 
 /** What a client sends when it sets a password; the v2 fields come all together or not at all. */
 export interface PasswordInput {
@@ -25,7 +25,7 @@ export interface PasswordInput {
 }
 
 export type StoredCredentials = Pick<
-  AccountRow,
+  Account,
   | 'authSalt'
   | 'verifierVersion'
   | 'verifyHash'
@@ -91,7 +91,7 @@ export class PasswordHasher {
    * names the right one, PROTOCOL §10.2) or 103.
    */
   async verify(
-    account: AccountRow,
+    account: Account,
     authPW: Buffer,
     typedEmail: string,
     onFailure: () => Promise<void>,

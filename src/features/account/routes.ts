@@ -1,7 +1,8 @@
 // Account endpoints (swagger tag "Account", plus GET /account).
 
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../errors.js';
+import { AppError, ERRNO } from '../../errors.js';
+import type { AuthStrategy } from '../../http/auth.js';
 import { requestContext } from '../../http/context.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import {
@@ -10,7 +11,6 @@ import {
   email,
   hex,
   hexOut,
-  metricsContext,
   redirectTo,
   resume,
   service,
@@ -18,10 +18,20 @@ import {
   verificationMethod,
   wrapKb,
 } from '../../http/schemas.js';
-import { fromHex, keysQuery, signinBody, signinContext, signinInput, toHex, verificationFields } from './schemas.js';
-import type { Services } from '../../services.js';
+import { metricsContextSchema } from '../../protocol/metrics-context.js';
+import type { KeyFetchToken, SessionToken } from '../session/model.js';
+import { fromHex, keysQuery, signinBody, signinContext, signinInput, toHex, verificationFields, SIGNIN_ERRORS } from './schemas.js';
+import type { AccountService } from './service.js';
+import type { SigninService } from './signin.js';
 
-export function accountRoutes({ accounts, signin, sessions }: Services): RouteSpec[] {
+export interface AccountRouteDeps {
+  accounts: AccountService;
+  signin: Pick<SigninService, 'login'>;
+  sessionAuth: AuthStrategy<SessionToken>;
+  keyFetchAuth: AuthStrategy<KeyFetchToken>;
+}
+
+export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: AccountRouteDeps): RouteSpec[] {
   return [
     defineRoute({
       method: 'POST',
@@ -29,6 +39,13 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Account',
       summary: 'Create an account',
       description: 'Creates an account with a stretched password and signs it in; mails a verification link or code.',
+      errors: [
+        ERRNO.ACCOUNT_EXISTS,
+        ERRNO.VERIFIED_SECONDARY_EMAIL_ALREADY_EXISTS,
+        ERRNO.THROTTLED,
+        ERRNO.FAILED_TO_SEND_EMAIL,
+        ERRNO.SERVER_BUSY,
+      ],
       query: keysQuery,
       body: Type.Object(
         {
@@ -41,7 +58,7 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
           service: Type.Optional(service),
           redirectTo: Type.Optional(redirectTo),
           resume: Type.Optional(resume),
-          metricsContext: Type.Optional(metricsContext),
+          metricsContext: Type.Optional(metricsContextSchema),
           style: Type.Optional(style),
           verificationMethod: Type.Optional(verificationMethod),
           atLeast18AtReg: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
@@ -99,6 +116,7 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Account',
       summary: 'Sign in',
       description: 'Obtains a sessionToken and, with `keys=true`, a keyFetchToken.',
+      errors: SIGNIN_ERRORS,
       query: keysQuery,
       body: signinBody,
       response: Type.Object({
@@ -126,7 +144,8 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Account',
       summary: 'Does an account exist?',
       description: 'With a session token: that account\'s status. Without: whether `uid` exists.',
-      auth: { strategy: sessions.sessionStrategy, optional: true },
+      auth: { strategy: sessionAuth, optional: true },
+      errors: [],
       query: Type.Object({ uid: Type.Optional(hex(16)) }),
       response: Type.Object({
         exists: Type.Boolean(),
@@ -149,6 +168,7 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Account',
       summary: 'Does an account exist for this email?',
       description: 'Rate limited; the email travels in the body rather than the URL.',
+      errors: [ERRNO.THROTTLED],
       body: Type.Object(
         {
           email: email(),
@@ -173,6 +193,7 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Account',
       summary: 'Which key-stretching version does this account use?',
       description: 'Returns `v2` and the clientSalt when v2 credentials are stored (PROTOCOL §1.3).',
+      errors: [ERRNO.UNKNOWN_ACCOUNT, ERRNO.LOGIN_WITH_INVALID_EMAIL, ERRNO.THROTTLED],
       body: Type.Object({ email: email() }, { additionalProperties: false }),
       response: Type.Object({
         currentVersion: Type.Union([Type.Literal('v1'), Type.Literal('v2')]),
@@ -190,7 +211,8 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Account',
       summary: 'Fetch the encrypted kA‖wrapKb bundle',
       description: 'Needs a confirmed account and session (else errno 104, token kept); spends the keyFetchToken.',
-      auth: { strategy: sessions.keyFetchStrategy },
+      auth: { strategy: keyFetchAuth, verifiedEmail: true, confirmedToken: true },
+      errors: [],
       response: Type.Object({ bundle: hexOut() }),
       async handler({ auth }) {
         return { bundle: (await accounts.fetchKeys(auth.token)).toString('hex') };
@@ -202,8 +224,17 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       path: '/account/destroy',
       tag: 'Account',
       summary: 'Delete the account',
-      description: 'Needs the password; with a session token, that session must be confirmed and of this account.',
-      auth: { strategy: sessions.sessionStrategy, optional: true },
+      description:
+        'Needs the password; a session token, when sent, must be of this account (and at AAL2 once it has two-step authentication). An account without a password needs its session token.',
+      auth: { strategy: sessionAuth, optional: true, accountAssurance: true },
+      errors: [
+        ERRNO.UNKNOWN_ACCOUNT,
+        ERRNO.INCORRECT_PASSWORD,
+        ERRNO.INCORRECT_EMAIL_CASE,
+        ERRNO.ACCOUNT_RESET,
+        ERRNO.THROTTLED,
+        ERRNO.SERVER_BUSY,
+      ],
       body: Type.Object({ email: email(), authPW }, { additionalProperties: false }),
       response: Type.Object({}),
       async handler({ auth, body, request }) {
@@ -218,7 +249,8 @@ export function accountRoutes({ accounts, signin, sessions }: Services): RouteSp
       tag: 'Miscellaneous',
       summary: 'Account data',
       description: 'Subscriptions (none on this server) and the account\'s addresses and password state.',
-      auth: { strategy: sessions.sessionStrategy },
+      auth: { strategy: sessionAuth },
+      errors: [ERRNO.UNKNOWN_ACCOUNT],
       response: Type.Object({
         subscriptions: Type.Array(Type.Object({})),
         createdAt: Type.Integer(),

@@ -2,19 +2,20 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { ERRNO, type Errno } from '../../errors.js';
 import { requestContext, type RequestContext } from '../../http/context.js';
 import {
   authPW,
   body,
   email,
-  metricsContext,
   queryBoolean,
   redirectTo,
   resume,
   service,
   verificationMethod,
 } from '../../http/schemas.js';
-import { unblockCodeSchema } from '../unblock/routes.js';
+import { metricsContextSchema } from '../../protocol/metrics-context.js';
+import { unblockCodeSchema } from '../unblock/schemas.js';
 import type { SigninInput } from './signin.js';
 
 export const fromHex = (value: string): Buffer => Buffer.from(value, 'hex');
@@ -34,10 +35,26 @@ export const signinBody = body({
   resume: Type.Optional(resume),
   reason: Type.Optional(Type.String({ maxLength: 16 })),
   unblockCode: Type.Optional(unblockCodeSchema),
-  metricsContext: Type.Optional(metricsContext),
+  metricsContext: Type.Optional(metricsContextSchema),
   originalLoginEmail: Type.Optional(email()),
   verificationMethod: Type.Optional(verificationMethod),
 });
+
+/** What a sign-in (login or reauth) may answer besides validation errors. */
+export const SIGNIN_ERRORS: readonly Errno[] = [
+  ERRNO.UNKNOWN_ACCOUNT,
+  ERRNO.INCORRECT_PASSWORD,
+  ERRNO.INCORRECT_EMAIL_CASE,
+  ERRNO.ACCOUNT_RESET,
+  ERRNO.LOGIN_WITH_SECONDARY_EMAIL,
+  ERRNO.LOGIN_WITH_INVALID_EMAIL,
+  ERRNO.THROTTLED,
+  ERRNO.REQUEST_BLOCKED,
+  ERRNO.INVALID_UNBLOCK_CODE,
+  ERRNO.FAILED_TO_SEND_EMAIL,
+  ERRNO.TOTP_REQUIRED,
+  ERRNO.SERVER_BUSY,
+];
 
 /** Fields of a sign-in response that report confirmation state. */
 export const verificationFields = {

@@ -2,8 +2,7 @@
 // about it (PROTOCOL §3.2)?
 
 import type { Config } from '../../config.js';
-
-export type RequestedMethod = 'email' | 'email-otp' | 'email-2fa' | 'email-captcha' | 'totp-2fa';
+import type { VerificationMethod } from '../../protocol/verification.js';
 
 export interface SessionVerificationDecision {
   /** The session starts unconfirmed (gets a tokenVerificationId). */
@@ -52,7 +51,7 @@ export interface VerificationStatus {
  */
 export function verificationStatus(
   state: { emailVerified: boolean; sessionVerified: boolean; mustVerify: boolean },
-  requested: RequestedMethod | undefined,
+  requested: VerificationMethod | undefined,
 ): VerificationStatus {
   const base = { emailVerified: state.emailVerified, sessionVerified: state.sessionVerified };
   if (!state.emailVerified) {

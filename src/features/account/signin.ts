@@ -1,22 +1,50 @@
 // Sign-in and re-authentication: rate limits and unblock codes, the password, the
 // confirmation policy (PROTOCOL §3.2) and the confirmation mail (PROTOCOL §6.3).
 
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
 import { emailOtp } from '../../crypto/index.js';
-import { UNBLOCK_HINT } from '../../customs/index.js';
+import { UNBLOCK_HINT, type Customs } from '../../customs/index.js';
+import type { Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
-import type { SessionToken } from '../session/service.js';
-import type { Executor } from '../session/store.js';
-import { parseUserAgent } from '../session/user-agent.js';
-import { requestSigninDetails } from './mail.js';
-import type { AccountDeps } from './service.js';
-import {
-  decideSessionVerification,
-  verificationStatus,
-  type RequestedMethod,
-  type VerificationStatus,
-} from './signin-policy.js';
-import type { AccountByEmail, AccountRecord } from './store.js';
+import { parseUserAgent } from '../../http/user-agent.js';
+import { requestSigninDetails, type AccountMailer } from '../../mail/account-mailer.js';
+import { normalizeEmail } from '../../protocol/email.js';
+import type { VerificationMethod } from '../../protocol/verification.js';
+import type { Clock, RandomSource } from '../../runtime.js';
+import type { SessionToken } from '../session/model.js';
+import type { SessionService } from '../session/service.js';
+import type { UnblockCodes } from '../unblock/codes.js';
+import { hasPassword, type AccountByEmail, type AccountRecord } from './model.js';
+import type { PasswordHasher } from './password.js';
+import { decideSessionVerification, verificationStatus, type VerificationStatus } from './signin-policy.js';
+import type { AccountStore } from './store.js';
+
+export type SigninTokens = Pick<SessionService, 'createSession' | 'createKeyFetchToken' | 'markReauthenticated'>;
+
+export interface SigninEvents {
+  record(
+    name: 'account.login',
+    event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
+  ): Promise<void>;
+  confirmedFromIpRecently(uid: Buffer, ip: string, withinMs: number): Promise<boolean>;
+}
+
+export interface SigninDeps {
+  db: Db;
+  store: AccountStore;
+  tokens: SigninTokens;
+  hasher: PasswordHasher;
+  customs: Customs;
+  mail: AccountMailer;
+  securityEvents: SigninEvents;
+  unblockCodes: UnblockCodes;
+  config: Pick<Config, 'signinConfirmation' | 'signinUnblockForcedEmailRegex'>;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+}
 
 export interface SigninInput {
   email: string;
@@ -24,7 +52,7 @@ export interface SigninInput {
   unblockCode?: string;
   wantsKeys: boolean;
   originalLoginEmail?: string;
-  verificationMethod?: RequestedMethod;
+  verificationMethod?: VerificationMethod;
   redirectTo?: string;
   resume?: string;
 }
@@ -49,11 +77,7 @@ interface SigninSession {
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 export class SigninService {
-  constructor(private readonly deps: AccountDeps) {}
-
-  private transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
-    return this.deps.db.kysely.transaction().execute(work);
-  }
+  constructor(private readonly deps: SigninDeps) {}
 
   /**
    * Rate limits first, then the account. A throttled sign-in may carry an unblock code
@@ -67,7 +91,7 @@ export class SigninService {
     proceed: (record: AccountByEmail, unblocked: boolean) => Promise<T>,
   ): Promise<T> {
     const { customs, store, config } = this.deps;
-    const email = input.email.toLowerCase();
+    const email = normalizeEmail(input.email);
     let blocked: AppError | undefined;
     try {
       if (config.signinUnblockForcedEmailRegex?.test(email)) {
@@ -102,12 +126,12 @@ export class SigninService {
 
   /** 142 unless the address typed (or the one the client re-hashed with) is the primary. */
   private checkPrimaryAddress(record: AccountRecord, input: SigninInput): void {
-    const candidate = (input.originalLoginEmail ?? input.email).toLowerCase();
+    const candidate = normalizeEmail(input.originalLoginEmail ?? input.email);
     if (candidate !== record.primary.normalizedEmail) throw new AppError(ERRNO.LOGIN_WITH_SECONDARY_EMAIL);
   }
 
   private checkPassword(record: AccountRecord, input: SigninInput, ctx: RequestContext) {
-    const subject = { ip: ctx.ip, email: input.email.toLowerCase() };
+    const subject = { ip: ctx.ip, email: normalizeEmail(input.email) };
     return this.deps.hasher.verify(record.account, input.authPW, input.email, () =>
       this.deps.customs.recordFailure('accountLogin', subject),
     );
@@ -115,7 +139,7 @@ export class SigninService {
 
 
   /** TOTP arrives in a later issue; until then no account has it, so asking for it is 160. */
-  private checkRequestedMethod(method: RequestedMethod | undefined): void {
+  private checkVerificationMethod(method: VerificationMethod | undefined): void {
     if (method === 'totp-2fa') throw new AppError(ERRNO.TOTP_REQUIRED);
   }
 
@@ -132,7 +156,7 @@ export class SigninService {
     const now = this.deps.clock.now();
     const signin = requestSigninDetails(ctx, now);
     const method = input.verificationMethod;
-    if (record.account.emailVerified !== 1) {
+    if (!record.account.emailVerified) {
       if (method === 'email-otp') {
         return this.deps.mail.send('verifyLoginCode', record, ctx, { code: emailOtp(record.primary.emailCode, now), signin });
       }
@@ -159,7 +183,7 @@ export class SigninService {
 
   /** A sign-in that needed no confirmation is announced to the account, as FxA does. */
   private async announceNewDevice(record: AccountRecord, ctx: RequestContext): Promise<void> {
-    if (record.account.emailVerified !== 1) return;
+    if (!record.account.emailVerified) return;
     const signin = requestSigninDetails(ctx, this.deps.clock.now());
     await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin });
   }
@@ -174,11 +198,11 @@ export class SigninService {
     input: SigninInput,
     ctx: RequestContext,
   ): Promise<LoginResult> {
-    const { sessions, securityEvents, clock, config } = this.deps;
-    if (record.account.verifierSetAt <= 0) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
+    const { tokens, securityEvents, clock, config } = this.deps;
+    if (!hasPassword(record.account)) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
     this.checkPrimaryAddress(record, input);
     const password = await this.checkPassword(record, input, ctx);
-    this.checkRequestedMethod(input.verificationMethod);
+    this.checkVerificationMethod(input.verificationMethod);
 
     const now = clock.now();
     const uid = record.account.uid;
@@ -197,21 +221,22 @@ export class SigninService {
     const verificationId = decision.needsVerification ? this.deps.random(16) : null;
     const session = { tokenVerificationId: verificationId, mustVerify: decision.mustVerify };
     await this.sendConfirmationMail(record, session, input, ctx);
-    const tokens = await this.transaction(async (trx) => {
-      const session = await sessions.createSession(trx, {
+    const issued = await this.deps.db.transaction(async () => {
+      const session = await tokens.createSession({
         uid,
         verificationId,
         mustVerify: decision.mustVerify,
         userAgent: parseUserAgent(ctx.userAgent),
       });
       const keyFetch = input.wantsKeys
-        ? await sessions.createKeyFetchToken(trx, uid, { kA: record.account.kA, wrapKb: password.wrapKb }, verificationId)
+        ? await tokens.createKeyFetchToken(uid, { kA: record.account.kA, wrapKb: password.wrapKb }, verificationId)
         : undefined;
-      await securityEvents.record(
-        'account.login',
-        { uid, ip: ctx.ip, verified: verificationId === null, tokenVerificationId: verificationId },
-        trx,
-      );
+      await securityEvents.record('account.login', {
+        uid,
+        ip: ctx.ip,
+        verified: verificationId === null,
+        tokenVerificationId: verificationId,
+      });
       return { session, keyFetch };
     });
 
@@ -223,7 +248,7 @@ export class SigninService {
 
     const status = verificationStatus(
       {
-        emailVerified: record.account.emailVerified === 1,
+        emailVerified: record.account.emailVerified,
         sessionVerified: verificationId === null,
         mustVerify: decision.mustVerify,
       },
@@ -231,10 +256,10 @@ export class SigninService {
     );
     return {
       uid,
-      sessionToken: tokens.session.tokenData,
+      sessionToken: issued.session.tokenData,
       ...(password.version === 2
-        ? { keyFetchTokenVersion2: tokens.keyFetch?.tokenData }
-        : { keyFetchToken: tokens.keyFetch?.tokenData }),
+        ? { keyFetchTokenVersion2: issued.keyFetch?.tokenData }
+        : { keyFetchToken: issued.keyFetch?.tokenData }),
       authAt: seconds(now),
       metricsEnabled: record.account.metricsOptOutAt === null,
       ...status,
@@ -252,22 +277,21 @@ export class SigninService {
     input: SigninInput,
     ctx: RequestContext,
   ): Promise<ReauthResult> {
-    const { sessions } = this.deps;
+    const { tokens } = this.deps;
     if (!record.account.uid.equals(session.uid)) throw AppError.unknownAccount(input.email);
     this.checkPrimaryAddress(record, input);
     const password = await this.checkPassword(record, input, ctx);
-    this.checkRequestedMethod(input.verificationMethod);
+    this.checkVerificationMethod(input.verificationMethod);
 
     const mustVerify = session.mustVerify || input.wantsKeys || input.verificationMethod !== undefined;
     await this.sendConfirmationMail(record, { tokenVerificationId: session.tokenVerificationId, mustVerify }, input, ctx);
-    const { authAt, keyFetch } = await this.transaction(async (trx) => {
-      const authAt = await sessions.markReauthenticated(trx, session, {
+    const { authAt, keyFetch } = await this.deps.db.transaction(async () => {
+      const authAt = await tokens.markReauthenticated(session, {
         userAgent: parseUserAgent(ctx.userAgent),
         mustVerify,
       });
       const keyFetch = input.wantsKeys
-        ? await sessions.createKeyFetchToken(
-            trx,
+        ? await tokens.createKeyFetchToken(
             session.uid,
             { kA: record.account.kA, wrapKb: password.wrapKb },
             session.tokenVerificationId,
@@ -279,7 +303,7 @@ export class SigninService {
     this.deps.logger.info({ uid: session.uid.toString('hex') }, 'session reauthenticated');
 
     const status = verificationStatus(
-      { emailVerified: record.account.emailVerified === 1, sessionVerified: session.verified, mustVerify },
+      { emailVerified: record.account.emailVerified, sessionVerified: session.verified, mustVerify },
       input.verificationMethod,
     );
     return {

@@ -1,33 +1,24 @@
-// SQL for accounts and their email addresses.
+// SQL for accounts. Addresses live in the emails table (EmailStore); an account is
+// always read with its primary address.
 
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, EmailsTable, AccountsTable } from '../../db/schema.js';
-import type { EmailStore } from '../emails/store.js';
-import type { Executor } from '../session/store.js';
+import type { Db } from '../../db/index.js';
+import { flag, type AccountRow } from '../../db/schema.js';
+import { toEmailAddress, toEmailRow, type EmailStore } from '../emails/store.js';
+import type { Account, AccountByEmail, AccountRecord } from './model.js';
 
-export type AccountRow = Selectable<AccountsTable>;
-export type EmailRow = Selectable<EmailsTable>;
-
-export interface AccountRecord {
-  account: AccountRow;
-  primary: EmailRow;
-}
-
-export interface AccountByEmail extends AccountRecord {
-  /** The address that was looked up: the primary or a secondary one. */
-  matched: EmailRow;
-}
+const toAccount = (row: AccountRow): Account => ({ ...row, emailVerified: row.emailVerified === 1 });
+const toAccountRow = (account: Account): AccountRow => ({ ...account, emailVerified: flag(account.emailVerified) });
 
 export class AccountStore {
   constructor(
-    private readonly db: Kysely<Database>,
-    /** The SQL of the emails table, shared with the emails feature. */
-    readonly emails: EmailStore,
+    private readonly db: Db,
+    private readonly emails: EmailStore,
   ) {}
 
-  async insert(account: AccountRow, primary: EmailRow, exec: Executor = this.db): Promise<void> {
-    await exec.insertInto('accounts').values(account).execute();
-    await exec.insertInto('emails').values(primary).execute();
+  /** The account and its primary address (two rows: run in a transaction). */
+  async insert({ account, primary }: AccountRecord): Promise<void> {
+    await this.db.current.insertInto('accounts').values(toAccountRow(account)).execute();
+    await this.db.current.insertInto('emails').values(toEmailRow(primary)).execute();
   }
 
   /** Finds the account owning an address, whichever of its addresses it is. */
@@ -38,37 +29,47 @@ export class AccountStore {
     return record && { ...record, matched };
   }
 
-  async findByUid(uid: Buffer, exec: Executor = this.db): Promise<AccountRecord | undefined> {
-    const account = await exec.selectFrom('accounts').selectAll().where('uid', '=', uid).executeTakeFirst();
+  async findByUid(uid: Buffer): Promise<AccountRecord | undefined> {
+    const account = await this.db.current.selectFrom('accounts').selectAll().where('uid', '=', uid).executeTakeFirst();
     if (!account) return undefined;
-    const primary = await exec
+    const primary = await this.db.current
       .selectFrom('emails')
       .selectAll()
       .where('uid', '=', uid)
       .where('isPrimary', '=', 1)
       .executeTakeFirstOrThrow();
-    return { account, primary };
+    return { account: toAccount(account), primary: toEmailAddress(primary) };
   }
 
   async exists(uid: Buffer): Promise<boolean> {
-    const row = await this.db.selectFrom('accounts').select('uid').where('uid', '=', uid).executeTakeFirst();
+    const row = await this.db.current.selectFrom('accounts').select('uid').where('uid', '=', uid).executeTakeFirst();
     return row !== undefined;
   }
 
-  /** Deletes the account; its emails and tokens go with it (ON DELETE CASCADE). */
-  async delete(uid: Buffer, exec: Executor = this.db): Promise<void> {
-    await exec.deleteFrom('accounts').where('uid', '=', uid).execute();
+  /** Deletes the account; its addresses, tokens, reminders and events go with it (ON DELETE CASCADE). */
+  async delete(uid: Buffer): Promise<void> {
+    await this.db.current.deleteFrom('accounts').where('uid', '=', uid).execute();
+  }
+
+  /** Deletes the account only while it is unverified; true when it did. */
+  async deleteIfUnverified(uid: Buffer): Promise<boolean> {
+    const result = await this.db.current
+      .deleteFrom('accounts')
+      .where('uid', '=', uid)
+      .where('emailVerified', '=', 0)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   /** Marks the account and its primary address verified; false when it already was. */
-  async markVerified(uid: Buffer, at: number, exec: Executor = this.db): Promise<boolean> {
-    const result = await exec
+  async markVerified(uid: Buffer, at: number): Promise<boolean> {
+    const result = await this.db.current
       .updateTable('accounts')
       .set({ emailVerified: 1 })
       .where('uid', '=', uid)
       .where('emailVerified', '=', 0)
       .executeTakeFirst();
-    await exec
+    await this.db.current
       .updateTable('emails')
       .set({ isVerified: 1, verifiedAt: at })
       .where('uid', '=', uid)

@@ -1,26 +1,32 @@
 // Secondary addresses: add one (confirmed with a 6-digit code mailed to it), list,
 // remove, and promote a verified one to primary. The sign-up address stays the v1
-// key-stretching salt whatever the primary is (PROTOCOL §1.1).
+// key-stretching salt whatever the primary is (PROTOCOL §1.1). Which session may do
+// this (a confirmed one, of a verified account) is declared on the routes.
 
 import { emailOtp, verifyEmailOtp } from '../../crypto/index.js';
 import type { Customs } from '../../customs/index.js';
-import type { Db } from '../../db/index.js';
-import { AppError, ERRNO } from '../../errors.js';
+import { isUniqueViolation, type Db } from '../../db/index.js';
+import { AppError, ERRNO, type Errno } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
+import type { AccountMailer } from '../../mail/account-mailer.js';
+import { normalizeEmail } from '../../protocol/email.js';
 import type { Clock, RandomSource } from '../../runtime.js';
-import type { AccountMailer } from '../account/mail.js';
-import type { AccountService } from '../account/service.js';
-import type { AccountRecord, EmailRow } from '../account/store.js';
-import type { SecurityEventService } from '../security-events/service.js';
-import type { SessionToken } from '../session/service.js';
-import type { Executor } from '../session/store.js';
+import type { AccountRecord, EmailAddress } from '../account/model.js';
+import type { SessionToken } from '../session/model.js';
+import type { AddressClaims } from './address-claims.js';
 import type { EmailStore } from './store.js';
+
+export type AddressEventName =
+  | 'account.secondary_email_added'
+  | 'account.secondary_email_removed'
+  | 'account.primary_secondary_swapped';
 
 export interface SecondaryEmailDeps {
   db: Db;
   store: EmailStore;
-  accounts: AccountService;
-  securityEvents: SecurityEventService;
+  claims: AddressClaims;
+  accounts: { get(uid: Buffer): Promise<AccountRecord> };
+  securityEvents: { record(name: AddressEventName, event: { uid: Buffer; ip: string; verified: boolean }): Promise<void> };
   customs: Customs;
   mail: AccountMailer;
   clock: Clock;
@@ -33,117 +39,126 @@ export interface ListedEmail {
   verified: boolean;
 }
 
-/** Changing addresses needs a confirmed session (errno 138), as every account-security change does. */
-export function requireConfirmedSession(session: SessionToken): void {
-  if (!session.verified) throw new AppError(ERRNO.SESSION_UNVERIFIED);
+/**
+ * Why `uid` cannot add the address `holder` holds, or nothing when it is free or held
+ * unverified by someone else (then it is taken over).
+ */
+function addRefusal(uid: Buffer, holder: EmailAddress | undefined): Errno | undefined {
+  if (!holder) return undefined;
+  if (holder.uid.equals(uid)) return holder.isPrimary ? ERRNO.USER_PRIMARY_EMAIL_EXISTS : ERRNO.EMAIL_EXISTS;
+  if (!holder.isVerified) return undefined;
+  return holder.isPrimary ? ERRNO.VERIFIED_PRIMARY_EMAIL_EXISTS : ERRNO.VERIFIED_SECONDARY_EMAIL_EXISTS;
 }
 
 export class SecondaryEmailService {
   constructor(private readonly deps: SecondaryEmailDeps) {}
 
   /** The address if it is one of this account's secondaries, else `errno`. */
-  private async ownSecondary(uid: Buffer, email: string, errno: typeof ERRNO.SECONDARY_EMAIL_UNKNOWN | typeof ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL) {
-    const row = await this.deps.store.find(email.toLowerCase());
-    if (!row || !row.uid.equals(uid)) throw new AppError(errno);
-    return row;
+  private async ownSecondary(
+    uid: Buffer,
+    email: string,
+    errno: typeof ERRNO.SECONDARY_EMAIL_UNKNOWN | typeof ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL,
+  ): Promise<EmailAddress> {
+    const address = await this.deps.store.find(normalizeEmail(email));
+    if (!address || !address.uid.equals(uid)) throw new AppError(errno);
+    return address;
   }
 
   async list(session: SessionToken): Promise<ListedEmail[]> {
-    const rows = await this.deps.store.list(session.uid);
-    return rows.map((row) => ({ email: row.email, isPrimary: row.isPrimary === 1, verified: row.isVerified === 1 }));
+    const addresses = await this.deps.store.list(session.uid);
+    return addresses.map((a) => ({ email: a.email, isPrimary: a.isPrimary, verified: a.isVerified }));
   }
 
   /**
-   * An address someone else holds without having verified it can be taken over (their
-   * unverified account is deleted, their unverified secondary released); a verified one
-   * cannot (140 primary, 141 secondary).
+   * `POST /recovery_email`: mails a code to the new address, then stores it unverified,
+   * taking it over from whoever held it without verifying it. The mail goes first, so a
+   * relay failure (151) changes nothing, not even the previous holder's rows.
    */
-  private async claimAddress(uid: Buffer, normalizedEmail: string, exec: Executor): Promise<void> {
-    const existing = await this.deps.store.find(normalizedEmail, exec);
-    if (!existing) return;
-    if (existing.uid.equals(uid)) throw new AppError(existing.isPrimary ? ERRNO.USER_PRIMARY_EMAIL_EXISTS : ERRNO.EMAIL_EXISTS);
-    if (existing.isPrimary === 1) {
-      if (existing.isVerified === 1) throw new AppError(ERRNO.VERIFIED_PRIMARY_EMAIL_EXISTS);
-      await this.deps.accounts.deleteUnverified(existing.uid, exec);
-    } else {
-      if (existing.isVerified === 1) throw new AppError(ERRNO.VERIFIED_SECONDARY_EMAIL_EXISTS);
-      await this.deps.store.delete(existing.uid, normalizedEmail, exec);
-    }
-  }
-
-  /** `POST /recovery_email`: adds an unverified secondary address and mails it a code. */
   async add(session: SessionToken, email: string, ctx: RequestContext): Promise<void> {
-    const { db, store, customs, clock, random } = this.deps;
-    if (!session.emailVerified) throw new AppError(ERRNO.UNVERIFIED_ACCOUNT);
-    requireConfirmedSession(session);
+    const { store, claims, customs, clock, random } = this.deps;
     await customs.check('createEmail', { ip: ctx.ip, uid: session.uid.toString('hex') });
     const record = await this.deps.accounts.get(session.uid);
-    const normalizedEmail = email.toLowerCase();
+    const normalizedEmail = normalizeEmail(email);
     if (normalizedEmail === record.primary.normalizedEmail) throw new AppError(ERRNO.USER_PRIMARY_EMAIL_EXISTS);
+    const refuse = (errno: Errno | undefined) => {
+      if (errno !== undefined) throw new AppError(errno);
+    };
+    refuse(addRefusal(session.uid, await store.find(normalizedEmail)));
 
-    const row: EmailRow = {
+    const address: EmailAddress = {
       normalizedEmail,
       email,
       uid: session.uid,
       emailCode: random(16),
-      isVerified: 0,
-      isPrimary: 0,
+      isVerified: false,
+      isPrimary: false,
       verifiedAt: null,
       createdAt: clock.now(),
     };
-    await db.kysely.transaction().execute(async (trx) => {
-      await this.claimAddress(session.uid, normalizedEmail, trx);
-      await store.insert(row, trx);
+    await claims.exclusively(normalizedEmail, () => new AppError(ERRNO.EMAIL_EXISTS), async () => {
+      await this.sendCode(record, address, ctx);
+      await this.deps.db
+        .transaction(async () => {
+          const holder = await store.find(normalizedEmail);
+          refuse(addRefusal(session.uid, holder));
+          if (holder) await claims.release(holder);
+          await store.insert(address);
+        })
+        .catch((err: unknown) => {
+          if (isUniqueViolation(err)) throw new AppError(ERRNO.EMAIL_EXISTS);
+          throw err;
+        });
     });
-    try {
-      await this.sendCode(record, row, ctx);
-    } catch (err) {
-      // Without the mail the user could never confirm it: leave nothing half-done.
-      await store.delete(session.uid, normalizedEmail);
-      throw err;
-    }
   }
 
-  private sendCode(record: AccountRecord, row: EmailRow, ctx: RequestContext): Promise<void> {
-    return this.deps.mail.sendTo(row.email, 'verifySecondaryCode', record, ctx, {
-      code: emailOtp(row.emailCode, this.deps.clock.now()),
-      email: row.email,
+  private sendCode(record: AccountRecord, address: EmailAddress, ctx: RequestContext): Promise<void> {
+    return this.deps.mail.sendTo(address.email, 'verifySecondaryCode', record, ctx, {
+      code: emailOtp(address.emailCode, this.deps.clock.now()),
+      email: address.email,
     });
   }
 
   /** `POST /recovery_email/secondary/resend_code`. */
   async resendCode(session: SessionToken, email: string, ctx: RequestContext): Promise<void> {
-    requireConfirmedSession(session);
-    await this.deps.customs.check('recoveryEmailSecondaryResendCode', { ip: ctx.ip, email: email.toLowerCase() });
-    const row = await this.ownSecondary(session.uid, email, ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL);
-    if (row.isVerified === 1) return;
-    await this.sendCode(await this.deps.accounts.get(session.uid), row, ctx);
+    await this.deps.customs.check('recoveryEmailSecondaryResendCode', { ip: ctx.ip, email: normalizeEmail(email) });
+    const address = await this.ownSecondary(session.uid, email, ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL);
+    if (address.isVerified) return;
+    await this.sendCode(await this.deps.accounts.get(session.uid), address, ctx);
   }
 
   /** `POST /recovery_email/secondary/verify_code`: the code mailed to the new address. */
   async verify(session: SessionToken, email: string, code: string, ctx: RequestContext): Promise<void> {
-    const { store, customs, clock, securityEvents, mail } = this.deps;
-    requireConfirmedSession(session);
-    await customs.check('recoveryEmailSecondaryVerifyCode', { ip: ctx.ip, email: email.toLowerCase() });
-    const row = await this.ownSecondary(session.uid, email, ERRNO.SECONDARY_EMAIL_UNKNOWN);
-    if (row.isVerified === 1) return;
-    if (!verifyEmailOtp(row.emailCode, code, clock.now())) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
-    await store.markVerified(session.uid, row.normalizedEmail, clock.now());
-    await securityEvents.record('account.secondary_email_added', { uid: session.uid, ip: ctx.ip, verified: true });
-    await mail.notify('postVerifySecondary', await this.deps.accounts.get(session.uid), ctx, { secondaryEmail: row.email });
+    const { db, store, customs, clock, securityEvents, mail } = this.deps;
+    await customs.check('recoveryEmailSecondaryVerifyCode', { ip: ctx.ip, email: normalizeEmail(email) });
+    const address = await this.ownSecondary(session.uid, email, ERRNO.SECONDARY_EMAIL_UNKNOWN);
+    if (address.isVerified) return;
+    if (!verifyEmailOtp(address.emailCode, code, clock.now())) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
+    const verified = await db.transaction(async () => {
+      if (!(await store.markVerified(session.uid, address.normalizedEmail, clock.now()))) return false;
+      await securityEvents.record('account.secondary_email_added', { uid: session.uid, ip: ctx.ip, verified: true });
+      return true;
+    });
+    // Two requests with the right code at once: the one that verified it tells the user.
+    if (!verified) return;
+    await mail.notify('postVerifySecondary', await this.deps.accounts.get(session.uid), ctx, {
+      secondaryEmail: address.email,
+    });
   }
 
-  /** `POST /recovery_email/destroy`: the primary cannot go (137). */
+  /** `POST /recovery_email/destroy`: the primary cannot go (137); an unknown address is already gone. */
   async remove(session: SessionToken, email: string, ctx: RequestContext): Promise<void> {
-    requireConfirmedSession(session);
-    const row = await this.deps.store.find(email.toLowerCase());
-    if (!row || !row.uid.equals(session.uid)) return; // already gone: removing is idempotent, as in FxA
-    if (row.isPrimary === 1) throw new AppError(ERRNO.EMAIL_DELETE_PRIMARY);
-    await this.deps.store.delete(session.uid, row.normalizedEmail);
-    await this.deps.securityEvents.record('account.secondary_email_removed', { uid: session.uid, ip: ctx.ip, verified: true });
-    if (row.isVerified === 1) {
+    const { db, store, securityEvents } = this.deps;
+    const address = await store.find(normalizeEmail(email));
+    if (!address || !address.uid.equals(session.uid)) return;
+    if (address.isPrimary) throw new AppError(ERRNO.EMAIL_DELETE_PRIMARY);
+    const removed = await db.transaction(async () => {
+      if (!(await store.delete(session.uid, address.normalizedEmail))) return false;
+      await securityEvents.record('account.secondary_email_removed', { uid: session.uid, ip: ctx.ip, verified: true });
+      return true;
+    });
+    if (removed && address.isVerified) {
       await this.deps.mail.notify('postRemoveSecondary', await this.deps.accounts.get(session.uid), ctx, {
-        secondaryEmail: row.email,
+        secondaryEmail: address.email,
       });
     }
   }
@@ -151,16 +166,15 @@ export class SecondaryEmailService {
   /** `POST /recovery_email/set_primary`: a verified secondary becomes the primary. */
   async setPrimary(session: SessionToken, email: string, ctx: RequestContext): Promise<void> {
     const { db, store, securityEvents, mail } = this.deps;
-    requireConfirmedSession(session);
-    const row = await store.find(email.toLowerCase());
-    if (!row || !row.uid.equals(session.uid)) throw new AppError(ERRNO.CHANGE_EMAIL_TO_UNOWNED_EMAIL);
-    if (row.isVerified !== 1) throw new AppError(ERRNO.CHANGE_EMAIL_TO_UNVERIFIED_EMAIL);
-    if (row.isPrimary === 1) return;
-    await db.kysely.transaction().execute(async (trx) => {
-      await store.setPrimary(session.uid, row.normalizedEmail, trx);
-      await securityEvents.record('account.primary_secondary_swapped', { uid: session.uid, ip: ctx.ip, verified: true }, trx);
+    const address = await store.find(normalizeEmail(email));
+    if (!address || !address.uid.equals(session.uid)) throw new AppError(ERRNO.CHANGE_EMAIL_TO_UNOWNED_EMAIL);
+    if (!address.isVerified) throw new AppError(ERRNO.CHANGE_EMAIL_TO_UNVERIFIED_EMAIL);
+    if (address.isPrimary) return;
+    await db.transaction(async () => {
+      await store.setPrimary(session.uid, address.normalizedEmail);
+      await securityEvents.record('account.primary_secondary_swapped', { uid: session.uid, ip: ctx.ip, verified: true });
     });
     // Goes to the new primary, which now receives all account mail.
-    await mail.notify('postChangePrimary', await this.deps.accounts.get(session.uid), ctx, { newPrimaryEmail: row.email });
+    await mail.notify('postChangePrimary', await this.deps.accounts.get(session.uid), ctx, { newPrimaryEmail: address.email });
   }
 }

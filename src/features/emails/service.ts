@@ -6,16 +6,17 @@ import type { Customs } from '../../customs/index.js';
 import type { Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
+import { signinDetails, type AccountMailer } from '../../mail/account-mailer.js';
 import type { Clock } from '../../runtime.js';
-import { signinDetails, type AccountMailer } from '../account/mail.js';
+import type { AccountRecord } from '../account/model.js';
 import type { AccountService } from '../account/service.js';
-import type { AccountRecord } from '../account/store.js';
-import type { SessionService, SessionToken } from '../session/service.js';
+import type { SessionToken } from '../session/model.js';
+import type { SessionService } from '../session/service.js';
 
 export interface EmailsDeps {
   db: Db;
-  accounts: AccountService;
-  sessions: SessionService;
+  accounts: Pick<AccountService, 'get' | 'ownsAddress' | 'markVerified'>;
+  sessions: Pick<SessionService, 'verifyByCode' | 'verifySession'>;
   customs: Customs;
   mail: AccountMailer;
   clock: Clock;
@@ -55,10 +56,10 @@ export class EmailsService {
     const record = await this.deps.accounts.get(uid);
     await customs.check('recoveryEmailVerifyCode', { ip: ctx.ip, email: record.primary.normalizedEmail });
     const isAccountCode = constantTimeEqual(code, record.account.emailCode);
-    const newlyVerified = await db.kysely.transaction().execute(async (trx) => {
-      const confirmed = await sessions.verifyByCode(trx, uid, code);
+    const newlyVerified = await db.transaction(async () => {
+      const confirmed = await sessions.verifyByCode(uid, code);
       if (confirmed === 0 && !isAccountCode) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
-      return record.account.emailVerified === 1 ? false : accounts.markVerified(uid, trx);
+      return record.account.emailVerified ? false : accounts.markVerified(uid);
     });
     this.deps.logger.info({ uid: uid.toString('hex'), accountVerified: newlyVerified }, 'confirmed by link');
     if (newlyVerified) await this.welcome(record, ctx);
@@ -72,10 +73,10 @@ export class EmailsService {
     if (code === undefined || !verifyEmailOtp(record.primary.emailCode, code, clock.now())) {
       throw new AppError(ERRNO.INVALID_EXPIRED_OTP_CODE);
     }
-    const accountWasVerified = record.account.emailVerified === 1;
-    await db.kysely.transaction().execute(async (trx) => {
-      await sessions.verifySession(trx, session, 'email-2fa');
-      if (!accountWasVerified) await accounts.markVerified(session.uid, trx);
+    const accountWasVerified = record.account.emailVerified;
+    await db.transaction(async () => {
+      await sessions.verifySession(session, 'email-2fa');
+      if (!accountWasVerified) await accounts.markVerified(session.uid);
     });
     this.deps.logger.info({ uid: session.uid.toString('hex'), accountVerified: !accountWasVerified }, 'confirmed by code');
     if (!accountWasVerified) {
@@ -102,7 +103,7 @@ export class EmailsService {
     }
     const code = (session.tokenVerificationId ?? record.account.emailCode).toString('hex');
     const links = { redirectTo: options.redirectTo, resume: options.resume };
-    if (record.account.emailVerified !== 1) {
+    if (!record.account.emailVerified) {
       const template = options.type === 'upgradeSession' ? 'verifyPrimary' : 'verify';
       await this.deps.mail.send(template, record, ctx, { code, ...links, style: options.style });
     } else if (session.tokenVerificationId) {
@@ -120,7 +121,7 @@ export class EmailsService {
     await customs.check('sendVerifyCode', { ip: ctx.ip, uid: session.uid.toString('hex') });
     const record = await this.deps.accounts.get(session.uid);
     const code = emailOtp(record.primary.emailCode, clock.now());
-    if (record.account.emailVerified === 1) {
+    if (record.account.emailVerified) {
       await mail.send('verifyLoginCode', record, ctx, { code, signin: signinDetails(session.userAgent, ctx.ip, clock.now()) });
     } else {
       await mail.send('verifyShortCode', record, ctx, { code });

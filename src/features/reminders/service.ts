@@ -4,11 +4,12 @@
 // reminder go out once, and a failed delivery is retried later.
 
 import type { Logger } from 'pino';
-import type { MetricsContext, RequestContext } from '../../http/context.js';
+import type { Db } from '../../db/index.js';
+import type { RequestContext } from '../../http/context.js';
+import type { AccountMailer } from '../../mail/account-mailer.js';
+import type { MetricsContext } from '../../protocol/metrics-context.js';
 import type { Clock } from '../../runtime.js';
-import type { AccountMailer } from '../account/mail.js';
-import type { AccountRecord } from '../account/store.js';
-import type { Executor } from '../session/store.js';
+import type { AccountRecord } from '../account/model.js';
 import type { ReminderRow, ReminderStore } from './store.js';
 
 const HOUR = 3600 * 1000;
@@ -22,7 +23,7 @@ interface ReminderKind {
   send(mail: AccountMailer, record: AccountRecord, ctx: RequestContext): Promise<void>;
 }
 
-const unverified = (record: AccountRecord) => record.account.emailVerified === 0;
+const unverified = (record: AccountRecord) => !record.account.emailVerified;
 const always = () => true;
 
 /** A verification reminder carries the sign-up code, so its link verifies the account. */
@@ -56,6 +57,7 @@ const RETRY_DELAY_MS = 15 * 60 * 1000;
 const BATCH = 100;
 
 export interface ReminderDeps {
+  db: Db;
   store: ReminderStore;
   mail: AccountMailer;
   findAccount(uid: Buffer): Promise<AccountRecord | undefined>;
@@ -71,22 +73,22 @@ export class ReminderService {
     kinds: readonly ReminderKindName[],
     from: number,
     flow?: MetricsContext,
-    exec?: Executor,
   ): Promise<void> {
-    for (const kind of kinds) await this.deps.store.schedule(uid, kind, from + REMINDERS[kind].delayMs, flow, exec);
+    for (const kind of kinds) await this.deps.store.schedule(uid, kind, from + REMINDERS[kind].delayMs, flow);
   }
 
   /** The reminders carry the sign-up's flow, so their mails join it (X-Flow-Id). */
-  scheduleVerification(uid: Buffer, signedUpAt: number, flow: MetricsContext | undefined, exec?: Executor): Promise<void> {
-    return this.scheduleAll(uid, VERIFICATION, signedUpAt, flow, exec);
+  scheduleVerification(uid: Buffer, signedUpAt: number, flow: MetricsContext | undefined): Promise<void> {
+    return this.scheduleAll(uid, VERIFICATION, signedUpAt, flow);
   }
 
-  cancelVerification(uid: Buffer, exec?: Executor): Promise<void> {
-    return this.deps.store.cancel(uid, VERIFICATION, exec);
+  cancelVerification(uid: Buffer): Promise<void> {
+    return this.deps.store.cancel(uid, VERIFICATION);
   }
 
+  /** Both reminders or neither: two requests at once each replace the pair as a whole. */
   scheduleConnectAnotherDevice(uid: Buffer): Promise<void> {
-    return this.scheduleAll(uid, CAD, this.deps.clock.now());
+    return this.deps.db.transaction(() => this.scheduleAll(uid, CAD, this.deps.clock.now()));
   }
 
   /** The reminders waiting for an account, soonest first. */

@@ -4,7 +4,6 @@
 
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../../runtime.js';
-import type { Executor } from '../session/store.js';
 import type { SecurityEventStore } from './store.js';
 
 export type SecurityEventName =
@@ -31,7 +30,6 @@ export class SecurityEventService {
   async record(
     name: SecurityEventName,
     event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
-    exec?: Executor,
   ): Promise<void> {
     await this.store.insert(
       {
@@ -42,12 +40,11 @@ export class SecurityEventService {
         tokenVerificationId: event.tokenVerificationId ?? null,
         createdAt: this.clock.now(),
       },
-      exec,
     );
   }
 
-  async sessionConfirmed(uid: Buffer, tokenVerificationId: Buffer, exec?: Executor): Promise<void> {
-    await this.store.markVerified(uid, tokenVerificationId, exec);
+  async sessionConfirmed(uid: Buffer, tokenVerificationId: Buffer): Promise<void> {
+    await this.store.markVerified(uid, tokenVerificationId);
   }
 
   /** Whether a confirmed sign-in (or the sign-up) came from `ip` within `withinMs`. */

@@ -1,21 +1,18 @@
 // SQL for the account security history.
 
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, SecurityEventsTable } from '../../db/schema.js';
-import type { Executor } from '../session/store.js';
-
-export type SecurityEventRow = Selectable<SecurityEventsTable>;
+import type { Db } from '../../db/index.js';
+import type { SecurityEventRow } from '../../db/schema.js';
 
 export class SecurityEventStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Db) {}
 
-  async insert(row: SecurityEventRow, exec: Executor = this.db): Promise<void> {
-    await exec.insertInto('securityEvents').values(row).execute();
+  async insert(row: SecurityEventRow): Promise<void> {
+    await this.db.current.insertInto('securityEvents').values(row).execute();
   }
 
   /** Events recorded with a session become verified when that session is confirmed. */
-  async markVerified(uid: Buffer, tokenVerificationId: Buffer, exec: Executor = this.db): Promise<void> {
-    await exec
+  async markVerified(uid: Buffer, tokenVerificationId: Buffer): Promise<void> {
+    await this.db.current
       .updateTable('securityEvents')
       .set({ verified: 1 })
       .where('uid', '=', uid)
@@ -24,7 +21,7 @@ export class SecurityEventStore {
   }
 
   async latestVerified(uid: Buffer, names: readonly string[], ipAddrHmac: Buffer): Promise<number | undefined> {
-    const row = await this.db
+    const row = await this.db.current
       .selectFrom('securityEvents')
       .select((eb) => eb.fn.max('createdAt').as('latest'))
       .where('uid', '=', uid)

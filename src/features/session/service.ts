@@ -2,54 +2,15 @@
 // confirming them, and their lifetime (PROTOCOL §3).
 
 import { ACCOUNT_KEYS_INFO, BEARER_PREFIXES, bundle, deriveToken, TOKEN_DATA_LENGTH } from '../../crypto/index.js';
-import { AppError } from '../../errors.js';
-import type { ResolvedToken } from '../../http/auth.js';
-import type { NamedStrategy } from '../../http/route.js';
+import type { Db } from '../../db/index.js';
+import { flag } from '../../db/schema.js';
+import { AppError, ERRNO } from '../../errors.js';
+import type { AuthStrategy, ResolvedToken } from '../../http/auth.js';
+import type { UserAgentFields } from '../../http/user-agent.js';
+import { SESSION_VERIFICATION_METHOD, type SessionVerificationMethod } from '../../protocol/verification.js';
 import type { Clock, RandomSource } from '../../runtime.js';
-import type { SecurityEventService } from '../security-events/service.js';
-import type { Executor, KeyFetchWithAccountRow, SessionStore, SessionWithAccountRow, VerifiedMark } from './store.js';
-import type { UserAgentFields } from './user-agent.js';
-
-/** `verificationMethod` column values (PROTOCOL §3.2). */
-export const VERIFICATION_METHOD = {
-  email: 0,
-  'email-2fa': 1,
-  'totp-2fa': 2,
-  'recovery-code': 3,
-  'sms-2fa': 4,
-} as const;
-export type VerificationMethodName = keyof typeof VERIFICATION_METHOD;
-
-/** A session token as the routes see it, with the account facts it was looked up with. */
-export interface SessionToken {
-  id: Buffer;
-  uid: Buffer;
-  createdAt: number;
-  authAt: number;
-  lastAccessTime: number;
-  /** Set while the session waits for confirmation. */
-  tokenVerificationId: Buffer | null;
-  verified: boolean;
-  mustVerify: boolean;
-  verificationMethod: number | null;
-  verifiedAt: number | null;
-  userAgent: UserAgentFields;
-  /** The current primary address. */
-  email: string;
-  emailVerified: boolean;
-  accountCreatedAt: number;
-  verifierSetAt: number;
-  locale: string | null;
-  metricsOptOutAt: number | null;
-}
-
-export interface KeyFetchToken {
-  id: Buffer;
-  uid: Buffer;
-  keyBundle: Buffer;
-  /** Both the account's email and the session the token came with are confirmed. */
-  verified: boolean;
-}
+import type { KeyFetchToken, SessionToken } from './model.js';
+import type { SessionStore, VerifiedMark } from './store.js';
 
 export interface NewSession {
   uid: Buffer;
@@ -69,83 +30,58 @@ export interface IssuedToken {
   tokenId: Buffer;
 }
 
-function toSessionToken(tokenId: Buffer, row: SessionWithAccountRow): SessionToken {
-  return {
-    id: tokenId,
-    uid: row.uid,
-    createdAt: row.createdAt,
-    authAt: row.authAt,
-    lastAccessTime: row.lastAccessTime,
-    tokenVerificationId: row.tokenVerificationId,
-    verified: row.tokenVerificationId === null,
-    mustVerify: row.mustVerify === 1,
-    verificationMethod: row.verificationMethod,
-    verifiedAt: row.verifiedAt,
-    userAgent: {
-      uaBrowser: row.uaBrowser,
-      uaBrowserVersion: row.uaBrowserVersion,
-      uaOS: row.uaOS,
-      uaOSVersion: row.uaOSVersion,
-      uaDeviceType: row.uaDeviceType,
-      uaFormFactor: row.uaFormFactor,
-    },
-    email: row.email,
-    emailVerified: row.emailVerified === 1,
-    accountCreatedAt: row.accountCreatedAt,
-    verifierSetAt: row.verifierSetAt,
-    locale: row.locale,
-    metricsOptOutAt: row.metricsOptOutAt,
-  };
+/** What confirming a session records in the account's security history. */
+export interface SessionConfirmations {
+  sessionConfirmed(uid: Buffer, tokenVerificationId: Buffer): Promise<void>;
 }
 
-function toKeyFetchToken(row: KeyFetchWithAccountRow): KeyFetchToken {
-  return {
-    id: row.tokenId,
-    uid: row.uid,
-    keyBundle: row.keyBundle,
-    verified: row.emailVerified === 1 && row.tokenVerificationId === null,
-  };
+export interface SessionDeps {
+  db: Db;
+  store: SessionStore;
+  securityEvents: SessionConfirmations;
+  clock: Clock;
+  random: RandomSource;
+  sessionLifetimeMs: number;
 }
 
 const AUTH_KEY_CACHE_SIZE = 10_000;
 
+/** Until two-step authentication exists every session is at level 1, and so is every account's requirement. */
+const ASSURANCE = { assuranceLevel: 1, requiredAssuranceLevel: 1 } as const;
+
 export class SessionService {
   private readonly authKeys = new Map<string, Buffer>();
-  readonly sessionStrategy: NamedStrategy<SessionToken>;
-  readonly keyFetchStrategy: NamedStrategy<KeyFetchToken>;
+  readonly sessionStrategy: AuthStrategy<SessionToken>;
+  readonly keyFetchStrategy: AuthStrategy<KeyFetchToken>;
 
-  constructor(
-    private readonly store: SessionStore,
-    private readonly securityEvents: SecurityEventService,
-    private readonly clock: Clock,
-    private readonly random: RandomSource,
-    private readonly sessionLifetimeMs: number,
-  ) {
+  constructor(private readonly deps: SessionDeps) {
     this.sessionStrategy = {
       name: 'sessionToken',
       bearerPrefixes: [BEARER_PREFIXES.sessionToken],
       lookup: (tokenId) => this.findSession(tokenId),
+      state: (session) => ({ emailVerified: session.emailVerified, tokenVerified: session.verified, ...ASSURANCE }),
+      unconfirmedErrno: ERRNO.SESSION_UNVERIFIED,
     };
     this.keyFetchStrategy = {
       name: 'keyFetchToken',
       // Current clients name the verification-status flavour of the strategy `fxkv`.
       bearerPrefixes: [BEARER_PREFIXES.keyFetchToken, 'fxkv'],
-      lookup: async (tokenId) => {
-        const row = await this.store.findKeyFetch(tokenId);
-        return row ? { authKey: row.authKey, token: toKeyFetchToken(row) } : null;
-      },
+      lookup: async (tokenId) => (await this.deps.store.findKeyFetch(tokenId)) ?? null,
+      state: (token) => ({ emailVerified: token.emailVerified, tokenVerified: token.tokenVerified, ...ASSURANCE }),
+      // FxA answers "unverified account" for keys locked behind an unconfirmed sign-in too.
+      unconfirmedErrno: ERRNO.UNVERIFIED_ACCOUNT,
     };
   }
 
   private async findSession(tokenId: Buffer): Promise<ResolvedToken<SessionToken> | null> {
-    const row = await this.store.findSession(tokenId);
-    if (!row) return null;
+    const found = await this.deps.store.findSession(tokenId);
+    if (!found) return null;
     // Devices (which make sessions live forever) come later; until then every session expires.
-    if (this.clock.now() - row.createdAt > this.sessionLifetimeMs) {
-      await this.store.deleteSession(tokenId);
+    if (this.deps.clock.now() - found.session.createdAt > this.deps.sessionLifetimeMs) {
+      await this.deps.store.deleteSession(tokenId);
       throw AppError.invalidToken('The authentication token has expired');
     }
-    return { authKey: this.sessionAuthKey(tokenId, row.tokenData), token: toSessionToken(tokenId, row) };
+    return { authKey: this.sessionAuthKey(tokenId, found.tokenData), token: found.session };
   }
 
   /** HKDF per request is measurable; a token's key never changes, so derived keys are memoized. */
@@ -160,12 +96,11 @@ export class SessionService {
     return authKey;
   }
 
-  async createSession(exec: Executor, session: NewSession): Promise<IssuedToken> {
-    const now = this.clock.now();
-    const tokenData = this.random(TOKEN_DATA_LENGTH);
+  async createSession(session: NewSession): Promise<IssuedToken> {
+    const now = this.deps.clock.now();
+    const tokenData = this.deps.random(TOKEN_DATA_LENGTH);
     const { tokenId } = deriveToken('sessionToken', tokenData);
-    await this.store.insertSession(
-      {
+    await this.deps.store.insertSession({
       tokenId,
       tokenData,
       uid: session.uid,
@@ -174,75 +109,73 @@ export class SessionService {
       authAt: session.authAt ?? now,
       ...session.userAgent,
       tokenVerificationId: session.verificationId,
-      mustVerify: session.mustVerify ? 1 : 0,
+      mustVerify: flag(session.mustVerify),
       verificationMethod: session.verificationMethod ?? null,
       verifiedAt: session.verifiedAt ?? null,
-      },
-      exec,
-    );
+    });
     return { tokenData, tokenId };
   }
 
   /** A key-fetch token carrying kA‖wrapKb, locked until `verificationId` is confirmed. */
   async createKeyFetchToken(
-    exec: Executor,
     uid: Buffer,
     keys: { kA: Buffer; wrapKb: Buffer },
     verificationId: Buffer | null,
   ): Promise<IssuedToken> {
-    const tokenData = this.random(TOKEN_DATA_LENGTH);
+    const tokenData = this.deps.random(TOKEN_DATA_LENGTH);
     const { tokenId, authKey, bundleKey } = deriveToken('keyFetchToken', tokenData);
-    await this.store.insertKeyFetch(
-      {
+    await this.deps.store.insertKeyFetch({
       tokenId,
       authKey,
       uid,
       keyBundle: bundle(bundleKey, ACCOUNT_KEYS_INFO, Buffer.concat([keys.kA, keys.wrapKb])),
-      createdAt: this.clock.now(),
+      createdAt: this.deps.clock.now(),
       tokenVerificationId: verificationId,
-      },
-      exec,
-    );
+    });
     return { tokenData, tokenId };
   }
 
   /** Confirms the tokens waiting on a link code; returns how many there were. */
-  async verifyByCode(exec: Executor, uid: Buffer, code: Buffer): Promise<number> {
-    const confirmed = await this.store.verifyByVerificationId(
-      uid,
-      code,
-      { verificationMethod: null, verifiedAt: this.clock.now() },
-      exec,
-    );
-    await this.securityEvents.sessionConfirmed(uid, code, exec);
-    return confirmed;
+  async verifyByCode(uid: Buffer, code: Buffer): Promise<number> {
+    return this.confirm(uid, code, { verificationMethod: null, verifiedAt: this.deps.clock.now() });
   }
 
   /** Confirms one session (and the key-fetch tokens issued with it) by a method such as email-2fa. */
-  async verifySession(exec: Executor, session: SessionToken, method: VerificationMethodName): Promise<void> {
+  async verifySession(session: SessionToken, method: SessionVerificationMethod): Promise<void> {
     if (!session.tokenVerificationId) return; // already confirmed: never downgrade its method
-    const mark: VerifiedMark = { verificationMethod: VERIFICATION_METHOD[method], verifiedAt: this.clock.now() };
-    await this.store.verifyByVerificationId(session.uid, session.tokenVerificationId, mark, exec);
-    await this.securityEvents.sessionConfirmed(session.uid, session.tokenVerificationId, exec);
+    await this.confirm(session.uid, session.tokenVerificationId, {
+      verificationMethod: SESSION_VERIFICATION_METHOD[method],
+      verifiedAt: this.deps.clock.now(),
+    });
   }
 
-  async destroySession(exec: Executor, tokenId: Buffer): Promise<void> {
-    await this.store.deleteSession(tokenId, exec);
+  private confirm(uid: Buffer, verificationId: Buffer, mark: VerifiedMark): Promise<number> {
+    return this.deps.db.transaction(async () => {
+      const confirmed = await this.deps.store.verifyByVerificationId(uid, verificationId, mark);
+      await this.deps.securityEvents.sessionConfirmed(uid, verificationId);
+      return confirmed;
+    });
   }
 
-  /** Destroys another session of the same account by its tokenId (`customSessionToken`). */
-  async destroyOwnedSession(exec: Executor, uid: Buffer, tokenId: Buffer): Promise<void> {
-    const target = await this.store.findSessionRow(tokenId, exec);
-    if (!target) throw AppError.invalidToken('The authentication token could not be found');
-    if (!target.uid.equals(uid)) throw AppError.invalidToken('Invalid session token');
-    await this.store.deleteSession(tokenId, exec);
+  /** `/session/destroy`: this session, or another of the same account by its tokenId (`customSessionToken`). */
+  async destroy(session: SessionToken, otherTokenId?: Buffer): Promise<void> {
+    if (!otherTokenId) {
+      await this.deps.store.deleteSession(session.id);
+      return;
+    }
+    await this.deps.db.transaction(async () => {
+      const owner = await this.deps.store.findSessionOwner(otherTokenId);
+      if (!owner) throw AppError.invalidToken('The authentication token could not be found');
+      if (!owner.equals(session.uid)) throw AppError.invalidToken('Invalid session token');
+      await this.deps.store.deleteSession(otherTokenId);
+    });
   }
 
   /** A new token with the same state; a pending confirmation gets its own code. */
-  async duplicateSession(exec: Executor, session: SessionToken, userAgent: UserAgentFields): Promise<IssuedToken> {
-    return this.createSession(exec, {
+  async duplicate(session: SessionToken, userAgent: UserAgentFields): Promise<IssuedToken> {
+    return this.createSession({
       uid: session.uid,
-      verificationId: session.verified ? null : this.random(16),
+      verificationId: session.verified ? null : this.deps.random(16),
       mustVerify: session.mustVerify,
       userAgent,
       createdAt: session.createdAt,
@@ -253,20 +186,21 @@ export class SessionService {
   }
 
   async markReauthenticated(
-    exec: Executor,
     session: SessionToken,
     changes: { userAgent: UserAgentFields; mustVerify: boolean },
   ): Promise<number> {
-    const now = this.clock.now();
-    await this.store.updateSession(
-      session.id,
-      { authAt: now, lastAccessTime: now, ...changes.userAgent, mustVerify: changes.mustVerify ? 1 : 0 },
-      exec,
-    );
+    const now = this.deps.clock.now();
+    await this.deps.store.updateSession(session.id, {
+      authAt: now,
+      lastAccessTime: now,
+      ...changes.userAgent,
+      mustVerify: flag(changes.mustVerify),
+    });
     return now;
   }
 
-  async consumeKeyFetchToken(exec: Executor, tokenId: Buffer): Promise<void> {
-    await this.store.deleteKeyFetch(tokenId, exec);
+  /** Spends a key-fetch token; 110 when a concurrent request spent it first. */
+  async consumeKeyFetchToken(tokenId: Buffer): Promise<void> {
+    if (!(await this.deps.store.deleteKeyFetch(tokenId))) throw AppError.invalidToken();
   }
 }

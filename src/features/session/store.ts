@@ -1,49 +1,27 @@
 // SQL for session tokens and key-fetch tokens. Lookups join the account and its
 // primary address so authenticating a request costs one indexed query.
 
-import type { Kysely, Selectable, Transaction } from 'kysely';
 import { precompiled, type Db } from '../../db/index.js';
-import type { Database, KeyFetchTokensTable, SessionTokensTable } from '../../db/schema.js';
-
-export type Executor = Kysely<Database> | Transaction<Database>;
-
-const first = <Row>(rows: Row[]): Row | undefined => rows[0];
+import type { KeyFetchRow, SessionRow } from '../../db/schema.js';
+import type { StoredKeyFetch, StoredSession } from './model.js';
 
 const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
-
-export type SessionRow = Selectable<SessionTokensTable>;
-export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
-
-/** A session as authentication finds it; its tokenId is the one looked up. */
-export interface SessionWithAccountRow extends Omit<SessionRow, 'tokenId'> {
-  email: string;
-  emailVerified: number;
-  accountCreatedAt: number;
-  verifierSetAt: number;
-  locale: string | null;
-  metricsOptOutAt: number | null;
-}
-
-export interface KeyFetchWithAccountRow extends KeyFetchRow {
-  emailVerified: number;
-}
 
 export interface VerifiedMark {
   verificationMethod: number | null;
   verifiedAt: number;
 }
 
+export type SessionChanges = Partial<Omit<SessionRow, 'tokenId' | 'tokenData' | 'uid'>>;
+
 export class SessionStore {
   private readonly sessionLookup;
   private readonly keyFetchLookup;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly read: Db['read'],
-  ) {
+  constructor(private readonly db: Db) {
     // Run on every authenticated request: built once, only the tokenId is bound per call.
     this.sessionLookup = precompiled(
-      db
+      db.kysely
         .selectFrom('sessionTokens as s')
         .innerJoin('accounts as a', 'a.uid', 's.uid')
         .innerJoin('emails as e', (join) => join.onRef('e.uid', '=', 's.uid').on('e.isPrimary', '=', 1))
@@ -75,51 +53,83 @@ export class SessionStore {
       LOOKUP_SENTINEL,
     );
     this.keyFetchLookup = precompiled(
-      db
+      db.kysely
         .selectFrom('keyFetchTokens as k')
         .innerJoin('accounts as a', 'a.uid', 'k.uid')
-        .selectAll('k')
-        .select('a.emailVerified as emailVerified')
+        .select(['k.uid', 'k.authKey', 'k.keyBundle', 'k.tokenVerificationId', 'a.emailVerified as emailVerified'])
         .where('k.tokenId', '=', LOOKUP_SENTINEL)
         .compile(),
       LOOKUP_SENTINEL,
     );
   }
 
-  async insertSession(row: SessionRow, exec: Executor = this.db): Promise<void> {
-    await exec.insertInto('sessionTokens').values(row).execute();
+  async insertSession(row: SessionRow): Promise<void> {
+    await this.db.current.insertInto('sessionTokens').values(row).execute();
   }
 
-  findSession(tokenId: Buffer): Promise<SessionWithAccountRow | undefined> {
-    return this.read(this.sessionLookup(tokenId)).then(first);
+  /** The session behind `tokenId` with its account facts (committed data, off the hot path's queue). */
+  async findSession(tokenId: Buffer): Promise<StoredSession | undefined> {
+    const [row] = await this.db.read(this.sessionLookup(tokenId));
+    if (!row) return undefined;
+    return {
+      tokenData: row.tokenData,
+      session: {
+        id: tokenId,
+        uid: row.uid,
+        createdAt: row.createdAt,
+        authAt: row.authAt,
+        lastAccessTime: row.lastAccessTime,
+        tokenVerificationId: row.tokenVerificationId,
+        verified: row.tokenVerificationId === null,
+        mustVerify: row.mustVerify === 1,
+        verificationMethod: row.verificationMethod,
+        verifiedAt: row.verifiedAt,
+        userAgent: {
+          uaBrowser: row.uaBrowser,
+          uaBrowserVersion: row.uaBrowserVersion,
+          uaOS: row.uaOS,
+          uaOSVersion: row.uaOSVersion,
+          uaDeviceType: row.uaDeviceType,
+          uaFormFactor: row.uaFormFactor,
+        },
+        email: row.email,
+        emailVerified: row.emailVerified === 1,
+        accountCreatedAt: row.accountCreatedAt,
+        verifierSetAt: row.verifierSetAt,
+        locale: row.locale,
+        metricsOptOutAt: row.metricsOptOutAt,
+      },
+    };
   }
 
-  async findSessionRow(tokenId: Buffer, exec: Executor = this.db): Promise<SessionRow | undefined> {
-    return exec.selectFrom('sessionTokens').selectAll().where('tokenId', '=', tokenId).executeTakeFirst();
+  /** The owner of a session, for destroying another session of the same account. */
+  async findSessionOwner(tokenId: Buffer): Promise<Buffer | undefined> {
+    const row = await this.db.current
+      .selectFrom('sessionTokens')
+      .select('uid')
+      .where('tokenId', '=', tokenId)
+      .executeTakeFirst();
+    return row?.uid;
   }
 
-  async deleteSession(tokenId: Buffer, exec: Executor = this.db): Promise<number> {
-    const result = await exec.deleteFrom('sessionTokens').where('tokenId', '=', tokenId).executeTakeFirst();
+  async deleteSession(tokenId: Buffer): Promise<number> {
+    const result = await this.db.current.deleteFrom('sessionTokens').where('tokenId', '=', tokenId).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 
-  async updateSession(
-    tokenId: Buffer,
-    changes: Partial<Omit<SessionRow, 'tokenId' | 'tokenData' | 'uid'>>,
-    exec: Executor = this.db,
-  ): Promise<void> {
-    await exec.updateTable('sessionTokens').set(changes).where('tokenId', '=', tokenId).execute();
+  async updateSession(tokenId: Buffer, changes: SessionChanges): Promise<void> {
+    await this.db.current.updateTable('sessionTokens').set(changes).where('tokenId', '=', tokenId).execute();
   }
 
-  /** Confirms every token of `uid` waiting on `verificationId` (a link code); returns how many. */
-  async verifyByVerificationId(uid: Buffer, verificationId: Buffer, mark: VerifiedMark, exec: Executor = this.db): Promise<number> {
-    const sessions = await exec
+  /** Confirms every token of `uid` waiting on `verificationId` (a link code); returns how many (two tables: run in a transaction). */
+  async verifyByVerificationId(uid: Buffer, verificationId: Buffer, mark: VerifiedMark): Promise<number> {
+    const sessions = await this.db.current
       .updateTable('sessionTokens')
       .set({ tokenVerificationId: null, mustVerify: 0, ...mark })
       .where('uid', '=', uid)
       .where('tokenVerificationId', '=', verificationId)
       .executeTakeFirst();
-    const keyFetches = await exec
+    const keyFetches = await this.db.current
       .updateTable('keyFetchTokens')
       .set({ tokenVerificationId: null })
       .where('uid', '=', uid)
@@ -128,16 +138,28 @@ export class SessionStore {
     return Number(sessions.numUpdatedRows) + Number(keyFetches.numUpdatedRows);
   }
 
-  async insertKeyFetch(row: KeyFetchRow, exec: Executor = this.db): Promise<void> {
-    await exec.insertInto('keyFetchTokens').values(row).execute();
+  async insertKeyFetch(row: KeyFetchRow): Promise<void> {
+    await this.db.current.insertInto('keyFetchTokens').values(row).execute();
   }
 
-  findKeyFetch(tokenId: Buffer): Promise<KeyFetchWithAccountRow | undefined> {
-    return this.read(this.keyFetchLookup(tokenId)).then(first);
+  async findKeyFetch(tokenId: Buffer): Promise<StoredKeyFetch | undefined> {
+    const [row] = await this.db.read(this.keyFetchLookup(tokenId));
+    if (!row) return undefined;
+    return {
+      authKey: row.authKey,
+      token: {
+        id: tokenId,
+        uid: row.uid,
+        keyBundle: row.keyBundle,
+        emailVerified: row.emailVerified === 1,
+        tokenVerified: row.tokenVerificationId === null,
+      },
+    };
   }
 
-  async deleteKeyFetch(tokenId: Buffer, exec: Executor = this.db): Promise<number> {
-    const result = await exec.deleteFrom('keyFetchTokens').where('tokenId', '=', tokenId).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  /** Spends a key-fetch token; true when this call did (a second fetch finds nothing). */
+  async deleteKeyFetch(tokenId: Buffer): Promise<boolean> {
+    const result = await this.db.current.deleteFrom('keyFetchTokens').where('tokenId', '=', tokenId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 }

@@ -1,14 +1,15 @@
 // Unblock-code endpoints (swagger tag "Unblock codes").
 
 import { Type } from '@sinclair/typebox';
+import { ERRNO } from '../../errors.js';
 import { requestContext } from '../../http/context.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { email, HEX_STRING, metricsContext } from '../../http/schemas.js';
-import type { Services } from '../../services.js';
+import { email, HEX_STRING } from '../../http/schemas.js';
+import { metricsContextSchema } from '../../protocol/metrics-context.js';
+import { unblockCodeSchema } from './schemas.js';
+import type { UnblockService } from './service.js';
 
-export const unblockCodeSchema = Type.String({ pattern: '^[a-zA-Z0-9]*$', minLength: 8, maxLength: 8 });
-
-export function unblockRoutes({ unblock }: Services): RouteSpec[] {
+export function unblockRoutes({ unblock }: { unblock: UnblockService }): RouteSpec[] {
   return [
     defineRoute({
       method: 'POST',
@@ -16,7 +17,11 @@ export function unblockRoutes({ unblock }: Services): RouteSpec[] {
       tag: 'Unblock codes',
       summary: 'Mail an unblock code',
       description: 'The code lets a rate-limited sign-in through (send it as `unblockCode`), once, within an hour.',
-      body: Type.Object({ email: email(), metricsContext: Type.Optional(metricsContext) }, { additionalProperties: false }),
+      errors: [ERRNO.UNKNOWN_ACCOUNT, ERRNO.THROTTLED, ERRNO.FAILED_TO_SEND_EMAIL],
+      body: Type.Object(
+        { email: email(), metricsContext: Type.Optional(metricsContextSchema) },
+        { additionalProperties: false },
+      ),
       response: Type.Object({}),
       async handler({ body, request }) {
         await unblock.send(body.email, requestContext(request, { metricsContext: body.metricsContext }));
@@ -30,6 +35,7 @@ export function unblockRoutes({ unblock }: Services): RouteSpec[] {
       tag: 'Unblock codes',
       summary: 'Report an unblock code the user did not ask for',
       description: 'Spends the code so nobody can use it. Unknown code: errno 127.',
+      errors: [ERRNO.INVALID_UNBLOCK_CODE, ERRNO.THROTTLED],
       body: Type.Object(
         { uid: Type.String({ pattern: HEX_STRING, maxLength: 32 }), unblockCode: unblockCodeSchema },
         { additionalProperties: false },

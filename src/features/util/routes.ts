@@ -3,7 +3,7 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { email, HEX_STRING, hexOut } from '../../http/schemas.js';
-import type { Services } from '../../services.js';
+import type { RandomSource } from '../../runtime.js';
 
 const alphanumeric = Type.String({ maxLength: 16, pattern: '^[a-zA-Z0-9]*$' });
 const hexUpTo = (bytes: number) => Type.String({ pattern: HEX_STRING, maxLength: bytes * 2 });
@@ -19,6 +19,7 @@ function legacyLinkRedirect(contentUrl: string, path: string, query: TProperties
     tag: 'Util',
     summary: `Redirect ${path} links to the web page`,
     description: `Answers 302 to CONTENT_URL${path} with the same query.`,
+    errors: [],
     query: Type.Object(query),
     response: Type.Null(),
     async handler({ request, reply }) {
@@ -28,16 +29,16 @@ function legacyLinkRedirect(contentUrl: string, path: string, query: TProperties
   });
 }
 
-export function utilRoutes({ random, config }: Services): RouteSpec[] {
+export function utilRoutes({ random, contentUrl }: { random: RandomSource; contentUrl: string }): RouteSpec[] {
   return [
-    legacyLinkRedirect(config.contentUrl, '/verify_email', {
+    legacyLinkRedirect(contentUrl, '/verify_email', {
       code: hexUpTo(16),
       uid: hexUpTo(16),
       service: Type.Optional(alphanumeric),
       redirectTo: Type.Optional(Type.String({ maxLength: 2048 })),
       reminder: Type.Optional(Type.String({ pattern: '^(?:first|second|final)$' })),
     }),
-    legacyLinkRedirect(config.contentUrl, '/complete_reset_password', {
+    legacyLinkRedirect(contentUrl, '/complete_reset_password', {
       email: email(),
       code: hexUpTo(16),
       token: hexUpTo(32),
@@ -50,6 +51,7 @@ export function utilRoutes({ random, config }: Services): RouteSpec[] {
       tag: 'Util',
       summary: '32 bytes of server randomness',
       description: 'To be mixed with local entropy by the client, never used alone.',
+      errors: [],
       response: Type.Object({ data: hexOut() }),
       async handler() {
         return { data: random(32).toString('hex') };

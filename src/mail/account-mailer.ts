@@ -1,10 +1,15 @@
 // Mail to an account's primary address, carrying the request's language and flow.
 
 import type { Logger } from 'pino';
-import type { RequestContext } from '../../http/context.js';
-import type { Mailer, MailMessage, SigninContext, TemplateName, TemplateVars } from '../../mail/index.js';
-import { parseUserAgent, type UserAgentFields } from '../session/user-agent.js';
-import type { AccountRecord } from './store.js';
+import type { RequestContext } from '../http/context.js';
+import { parseUserAgent, type UserAgentFields } from '../http/user-agent.js';
+import type { Mailer, MailMessage, SigninContext, TemplateName, TemplateVars } from './types.js';
+
+/** The account facts a mail needs: who it goes to and in which language without a request. */
+export interface MailAccount {
+  account: { uid: Buffer; locale: string | null };
+  primary: { email: string };
+}
 
 export class AccountMailer {
   constructor(
@@ -15,7 +20,7 @@ export class AccountMailer {
   /** Sends a mail the flow depends on; a delivery failure is errno 151 for the caller. */
   send<T extends TemplateName>(
     template: T,
-    record: AccountRecord,
+    record: MailAccount,
     ctx: RequestContext | undefined,
     vars: TemplateVars[T],
   ): Promise<void> {
@@ -26,7 +31,7 @@ export class AccountMailer {
   sendTo<T extends TemplateName>(
     to: string,
     template: T,
-    record: AccountRecord,
+    record: MailAccount,
     ctx: RequestContext | undefined,
     vars: TemplateVars[T],
   ): Promise<void> {
@@ -47,7 +52,7 @@ export class AccountMailer {
   /** Sends a notification whose failure must not undo what the user just did. */
   async notify<T extends TemplateName>(
     template: T,
-    record: AccountRecord,
+    record: MailAccount,
     ctx: RequestContext,
     vars: TemplateVars[T],
   ): Promise<void> {
