@@ -89,7 +89,8 @@ for (const backend of backends) {
 
     test('other emails and other actions are unaffected by an email ban', async () => {
       const banned = newEmail();
-      for (let i = 0; i < 101; i++) await customs.check('accountLogin', { ip: freshIp(), email: banned }).catch(() => {});
+      for (let i = 0; i < 100; i++) await customs.check('accountLogin', { ip: freshIp(), email: banned });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: banned }), (err) => isThrottled(err, 900));
       await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: banned }), (err) => isThrottled(err, 900));
       await customs.check('accountLogin', { ip: freshIp(), email: newEmail() });
       await customs.check('accountCreate', { ip: freshIp(), email: banned });
@@ -306,7 +307,14 @@ describe('rate limits over HTTP, on the test clock', () => {
       const email = newEmail();
       const password = 'the right password';
       await server.client.signUp(email, password);
-      for (let i = 0; i < 6; i++) await server.client.signIn(email, `wrong ${i}`).catch(() => {});
+      for (let i = 0; i < 6; i++) {
+        const wrong = await server.client.signIn(email, `wrong ${i}`).then(
+          () => assert.fail('wrong password accepted'),
+          (e: unknown) => e,
+        );
+        assert.ok(wrong instanceof ClientError, String(wrong));
+        assert.equal(wrong.errno, 103, `attempt ${i}: ${JSON.stringify(wrong.body)}`);
+      }
       const blocked = await server.client.signIn(email, password).then(
         () => assert.fail('should be throttled'),
         (e: unknown) => e,

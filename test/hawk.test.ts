@@ -43,6 +43,43 @@ function assertAuthError(response: Raw, errno: number, message?: string): void {
   else assert.equal(typeof response.json.message, 'string');
 }
 
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Other spellings of the same 32 bytes, each of which a lenient base64 decoder (Node's
+ * `Buffer.from(s, 'base64')`) turns back into the genuine digest. Hawk defines one spelling:
+ * standard base64 with padding, 44 characters. `value` must contain `+` or `/`, so that the
+ * base64url spellings differ from it in the alphabet too.
+ */
+function respellings(value: string): Array<[string, string]> {
+  assert.match(value, /^[A-Za-z0-9+/]{43}=$/);
+  assert.match(value, /[+/]/);
+  const last = BASE64_ALPHABET.indexOf(value[42]!);
+  const variants: Array<[string, string]> = [
+    ['trailing garbage', `${value}AAAA`],
+    ['trailing garbage after the padding', `${value}!x`],
+    ['padding removed', value.slice(0, 43)],
+    ['base64url', Buffer.from(value, 'base64').toString('base64url')],
+    ['base64url alphabet with padding', value.replace(/\+/g, '-').replace(/\//g, '_')],
+    ['a space inserted', `${value.slice(0, 20)} ${value.slice(20)}`],
+    // 32 bytes leave the last character's two low bits unused: set one, same bytes.
+    ['non-zero padding bits', `${value.slice(0, 42)}${BASE64_ALPHABET[last | 1]}=`],
+  ];
+  for (const [label, variant] of variants) {
+    assert.notEqual(variant, value, label);
+    // The point of the test: the old decoder read each of these as the genuine bytes.
+    assert.deepEqual(Buffer.from(variant, 'base64'), Buffer.from(value, 'base64'), label);
+  }
+  return variants;
+}
+
+/** `header` with its `name="…"` attribute replaced by `value`. */
+function withAttribute(header: string, name: 'mac' | 'hash', value: string): string {
+  const pattern = new RegExp(`\\b${name}="[^"]*"`);
+  assert.match(header, pattern);
+  return header.replace(pattern, () => `${name}="${value}"`);
+}
+
 async function rejectsWith(promise: Promise<unknown>, status: number, errno: number): Promise<ClientError> {
   try {
     await promise;
@@ -264,6 +301,52 @@ describe('Hawk and Bearer authentication', () => {
         401,
         109,
       );
+    });
+
+    test('a MAC spelled other than standard padded base64 (as hawk writes it) is refused', async () => {
+      // One timestamp and nonce for every attempt: a refused MAC spends no nonce, so the
+      // genuine header, sent last, is accepted.
+      const timestamp = nowSeconds();
+      let genuine = '';
+      let mac = '';
+      for (let i = 0; !/[+/]/.test(mac); i++) {
+        genuine = sign('GET', '/session/status', { timestamp, nonce: `spelling${i}` });
+        mac = /\bmac="([^"]*)"/.exec(genuine)![1]!;
+      }
+      assert.equal(mac.length, 44);
+      for (const [label, variant] of respellings(mac)) {
+        const response = await send(`${server.url}/session/status`, { authorization: withAttribute(genuine, 'mac', variant) });
+        assert.equal(response.status, 401, `${label}: ${JSON.stringify(response.json)}`);
+        assertAuthError(response, 109, MSG_109);
+      }
+      const accepted = await send(`${server.url}/session/status`, { authorization: genuine });
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.json));
+      assert.deepEqual(accepted.json, { state: 'unverified', uid: session.uid });
+    });
+
+    test('a payload hash spelled other than standard padded base64 is refused, even under a valid MAC', async () => {
+      let body = '';
+      let hash = '';
+      for (let i = 0; !/[+/]/.test(hash); i++) {
+        body = JSON.stringify({ reason: `spelling ${i}` });
+        hash = /\bhash="([^"]*)"/.exec(sign('POST', '/session/duplicate', { payload: body }))![1]!;
+      }
+      assert.equal(hash.length, 44);
+      const timestamp = nowSeconds();
+      const before = await server.snapshot();
+      for (const [label, variant] of respellings(hash)) {
+        // Signed over the respelled hash, so the MAC is right and only the hash check can refuse.
+        const authorization = sign('POST', '/session/duplicate', { hash: variant, timestamp, nonce: 'hashspelling' });
+        assert.equal(/\bhash="([^"]*)"/.exec(authorization)![1], variant, label);
+        const response = await send(`${server.url}/session/duplicate`, { method: 'POST', authorization, body });
+        assert.equal(response.status, 401, `${label}: ${JSON.stringify(response.json)}`);
+        assertAuthError(response, 109, MSG_109);
+      }
+      assert.equal(await server.snapshot(), before);
+      const authorization = sign('POST', '/session/duplicate', { hash, timestamp, nonce: 'hashspelling' });
+      const accepted = await send(`${server.url}/session/duplicate`, { method: 'POST', authorization, body });
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.json));
+      assert.equal(accepted.json.uid, session.uid);
     });
 
     test('the empty-payload hash sent with a non-empty body', async () => {

@@ -261,22 +261,29 @@ test('fxa-js-client retries errno 120 with the signup email case and gets the sa
   });
 });
 
-test('fxa-js-client resynchronises its Hawk clock from errno 111 serverTime', async () => {
-  // The server runs ten minutes ahead of the wall clock fxa-js-client signs with: its first
-  // Hawk request is stale, the server answers 111 with serverTime, the client learns the offset
-  // and retries once.
+test('fxa-js-client resynchronises its Hawk clock from errno 111 serverTime', async (t) => {
+  // The server runs ten minutes ahead of the clock fxa-js-client signs with: its first Hawk
+  // request is stale, the server answers 111 with serverTime, the client learns the offset
+  // (serverTime * 1000 - its own `new Date().getTime()`) and retries once.
+  // Both clocks stand still, so the offset learned is exactly the skew: the client's Date is
+  // mocked and the server's ManualClock is never advanced. (With the server's clock frozen at
+  // wall time + skew before the sign-up and the client on the wall clock, the client learned
+  // the skew minus however long the sign-up took, and a slow sign-up failed the test.)
+  const clientNow = Date.UTC(2026, 0, 15, 12, 0, 0);
   const skew = 10 * 60 * 1000;
+  t.mock.timers.enable({ apis: ['Date'], now: clientNow });
   await withServer(async (_server, fxa) => {
     const signup = await fxa.signUp(newEmail('skew'), PASSWORD);
     assert.equal(fxa.request._localtimeOffsetMsec, undefined);
     assert.deepEqual(await fxa.sessionStatus(signup.sessionToken), { state: 'unverified', uid: signup.uid });
     const learned = fxa.request._localtimeOffsetMsec;
     assert.equal(typeof learned, 'number');
-    // serverTime has one-second resolution.
+    // serverTime has one-second resolution; both clocks are on whole seconds here.
     assert.ok(Math.abs((learned ?? 0) - skew) < 2000, `learned offset ${learned} ms, expected about ${skew} ms`);
+    assert.equal(learned, skew);
     // Later requests are signed with the learned offset and pass first time.
     const status = await fxa.recoveryEmailStatus(signup.sessionToken);
     assert.equal(status.verified, false);
     assert.equal(fxa.request._localtimeOffsetMsec, learned);
-  }, new ManualClock(Date.now() + skew));
+  }, new ManualClock(clientNow + skew));
 });

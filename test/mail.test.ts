@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
-import { AppError, ERRNO } from '../src/errors.js';
+import { AppError } from '../src/errors.js';
 import {
   availableLocales,
   createMailer,
   renderMail,
-  TEMPLATE_VERSIONS,
   type MailMessage,
   type MailerOptions,
   type RenderedMail,
@@ -20,6 +19,7 @@ import {
 } from '../src/mail/index.js';
 import { ManualClock } from '../src/runtime.js';
 import { startSmtpSink } from './helpers/smtp-sink.js';
+import { EXPECTED_TEMPLATE_VERSIONS } from './helpers/template-versions.js';
 
 const CONTENT_URL = 'https://accounts.example.test';
 const FROM = 'Accounts <no-reply@example.test>';
@@ -121,7 +121,7 @@ test('every template renders subject, both parts and headers without leftovers',
 
     assert.equal(mail.headers['Content-Language'], 'en');
     assert.equal(mail.headers['X-Template-Name'], template);
-    assert.equal(mail.headers['X-Template-Version'], String(TEMPLATE_VERSIONS[template]));
+    assert.equal(mail.headers['X-Template-Version'], String(EXPECTED_TEMPLATE_VERSIONS[template]), template);
     assert.equal(mail.headers['X-Uid'], message.uid);
     assert.equal(mail.headers['X-Service-Id'], 'sync');
     assert.equal(mail.headers['X-Flow-Id'], message.flowId);
@@ -319,7 +319,7 @@ async function unusedPort(): Promise<number> {
 }
 
 function isSendFailure(error: unknown): boolean {
-  return error instanceof AppError && error.errno === ERRNO.FAILED_TO_SEND_EMAIL && error.status === 422;
+  return error instanceof AppError && error.errno === 151 && error.status === 422;
 }
 
 test('an unreachable SMTP relay fails with errno 151', async () => {

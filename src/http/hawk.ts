@@ -70,9 +70,17 @@ function normalizedString(attributes: HawkAttributes, request: HawkRequestParts)
   );
 }
 
+/**
+ * True when `given` is exactly the Hawk spelling of `expected`: standard base64 with padding,
+ * 44 characters for SHA-256, as the `hawk` package writes it and compares it (as a string).
+ * Decoding `given` instead would also take trailing bytes, missing padding, the base64url
+ * alphabet, whitespace and non-zero padding bits, so we compare the encoded text. Only its
+ * length, which is public, decides before the constant-time comparison.
+ */
 function sameBase64(expected: Buffer, given: string): boolean {
-  const decoded = Buffer.from(given, 'base64');
-  return decoded.length === expected.length && timingSafeEqual(decoded, expected);
+  const canonical = Buffer.from(expected.toString('base64'), 'latin1');
+  const received = Buffer.from(given, 'utf8');
+  return received.length === canonical.length && timingSafeEqual(received, canonical);
 }
 
 /** Checks the request MAC in constant time. */
