@@ -2,7 +2,7 @@
 
 import { Type, type TProperties } from '@sinclair/typebox';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { email, HEX_STRING, hexOut } from '../../http/schemas.js';
+import { email, HEX_STRING, hexOut, redirectTo } from '../../http/schemas.js';
 import type { Services } from '../../services.js';
 
 const alphanumeric = Type.String({ maxLength: 16, pattern: '^[a-zA-Z0-9]*$' });
@@ -34,7 +34,7 @@ export function utilRoutes({ random, config }: Services): RouteSpec[] {
       code: hexUpTo(16),
       uid: hexUpTo(16),
       service: Type.Optional(alphanumeric),
-      redirectTo: Type.Optional(Type.String({ maxLength: 2048 })),
+      redirectTo: Type.Optional(redirectTo),
       reminder: Type.Optional(Type.String({ pattern: '^(?:first|second|final)$' })),
     }),
     legacyLinkRedirect(config.contentUrl, '/complete_reset_password', {
@@ -42,7 +42,7 @@ export function utilRoutes({ random, config }: Services): RouteSpec[] {
       code: hexUpTo(16),
       token: hexUpTo(32),
       service: Type.Optional(alphanumeric),
-      redirectTo: Type.Optional(Type.String({ maxLength: 2048 })),
+      redirectTo: Type.Optional(redirectTo),
     }),
     defineRoute({
       method: 'POST',
