@@ -1,11 +1,20 @@
 // redirectTo: only http(s) URLs on REDIRECT_DOMAINS (default: CONTENT_URL's host) or below
-// reach a mailed link; anything else is errno 107 before anything is stored or mailed.
+// reach a mailed link; anything else is errno 107 before anything is stored or mailed. The
+// mailer refuses a foreign link on its own too, so a bug cannot mail one.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
 import { ClientError, type ErrorBody } from '../src/client/index.js';
 import { loadConfig } from '../src/config.js';
 import { quickStretchV1 } from '../src/crypto/index.js';
+import { createMailer, renderMail } from '../src/mail/index.js';
+import { TEMPLATES } from '../src/mail/templates.js';
+import { ManualClock } from '../src/runtime.js';
 import {
   BEYOND_SIGNIN_SHORTCUTS,
   expectRejectedWithoutChange,
@@ -199,5 +208,68 @@ describe('REDIRECT_DOMAINS', () => {
         assert.deepEqual(error.body.validation, { source: 'payload', keys: ['redirectTo'] });
       }
     });
+  });
+});
+
+describe('the mailer refuses foreign links itself', () => {
+  const uid = '4c'.repeat(16);
+  const code = 'e3'.repeat(16);
+  const message = (redirectTo: string) => ({ to: 'a@example.test', uid, vars: { code, redirectTo } });
+  const contentUrl = 'https://accounts.example.test';
+
+  test('a redirectTo outside CONTENT_URL’s host and the redirect domains throws, without the code in the message', () => {
+    for (const [, redirectTo] of REFUSED) {
+      assert.throws(
+        () => renderMail('verify', message(redirectTo), { contentUrl, redirectDomains: ['localhost'] }),
+        (err: Error) => {
+          assert.match(err.message, /^mail: refusing to render a redirectTo/);
+          assert.ok(!err.message.includes(code), 'the message keeps the code out of the logs');
+          return true;
+        },
+        redirectTo,
+      );
+    }
+    // CONTENT_URL's host is always allowed; the redirect domains and their subdomains when given.
+    assert.ok(renderMail('verify', message(`${contentUrl}/done`), { contentUrl }).headers['X-Link']);
+    assert.throws(() => renderMail('verify', message('https://app.example.test/'), { contentUrl }), /host app\.example\.test/);
+    const mail = renderMail('verify', message('https://app.example.test/'), { contentUrl, redirectDomains: ['example.test'] });
+    assert.equal(new URL(mail.headers['X-Link']!).searchParams.get('redirectTo'), 'https://app.example.test/');
+  });
+
+  test('a template that builds a link to another host throws', () => {
+    const original = TEMPLATES.postVerify;
+    try {
+      TEMPLATES.postVerify = () => ({
+        subject: 'Hello',
+        headers: {},
+        blocks: [{ kind: 'button', label: 'Go', url: 'https://evil.example/phish' }],
+      });
+      assert.throws(
+        () => renderMail('postVerify', { to: 'a@example.test', uid, vars: {} }, { contentUrl }),
+        /refusing to render a link to host evil\.example/,
+      );
+      TEMPLATES.postVerify = () => ({ subject: 'Hello', headers: { 'X-Link': 'javascript:alert(1)' }, blocks: [] });
+      assert.throws(() => renderMail('postVerify', { to: 'a@example.test', uid, vars: {} }, { contentUrl }), /a javascript: URL/);
+    } finally {
+      TEMPLATES.postVerify = original;
+    }
+  });
+
+  test('send() rejects and delivers nothing', async (t) => {
+    const mailDir = await mkdtemp(join(tmpdir(), 'redirect-mail-'));
+    t.after(() => rm(mailDir, { recursive: true, force: true }));
+    const mailer = createMailer({
+      mailDir: join(mailDir, 'out'),
+      from: 'Accounts <no-reply@example.test>',
+      contentUrl,
+      redirectDomains: ['example.test'],
+      logger: pino({ level: 'silent' }),
+      clock: new ManualClock(Date.UTC(2026, 0, 1)),
+    });
+    t.after(() => mailer.close());
+    await assert.rejects(mailer.send('verify', message('https://evil.example/')), /refusing to render a redirectTo/);
+    assert.equal(existsSync(join(mailDir, 'out')), false, 'no .eml written');
+    await mailer.send('verify', message('https://www.example.test/'));
+    assert.equal(existsSync(join(mailDir, 'out')), true);
   });
 });
