@@ -14,7 +14,7 @@ import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
 import { installErrorHandling, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
 import { registerRoutes } from './http/route.js';
-import { compileValidator, validationError } from './http/validation.js';
+import { createValidatorCompiler, validationError } from './http/validation.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 
 export interface App {
@@ -40,7 +40,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ajv: { customOptions: {} },
   }) as unknown as FastifyInstance;
 
-  server.setValidatorCompiler(compileValidator);
+  server.setValidatorCompiler(createValidatorCompiler({ redirectDomains: config.redirectDomains }));
   installJsonParser(server, config.bodyLimitBytes);
   installErrorHandling(
     server,

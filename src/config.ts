@@ -12,6 +12,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   contentUrl: string;
+  /** Lower-case (punycode) host names that redirectTo URLs may point to, subdomains included. */
+  redirectDomains: string[];
   dataDir: string;
   databaseUrl: string;
   sqliteLocking: 'exclusive' | 'normal';
@@ -79,6 +81,22 @@ const list = (raw: string): string[] =>
     .filter(Boolean);
 const regex = (raw: string): RegExp | undefined => (raw === '' ? undefined : new RegExp(raw));
 
+/** A bare host name as URLs spell it (lower case, IDN as punycode): no scheme, port, path or wildcard. */
+function hostName(raw: string): string {
+  let host: string | undefined;
+  try {
+    const url = new URL(`http://${raw}`);
+    if (url.href === `http://${url.hostname}/` && !/[/\\?#@]/.test(raw)) host = url.hostname;
+  } catch {
+    // reported below
+  }
+  if (!host || !/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/.test(host)) {
+    throw new Error(`expected host names such as example.com, got "${raw}"`);
+  }
+  return host;
+}
+const hostList = (raw: string): string[] => list(raw).map(hostName);
+
 /** The documented settings: name → doc, default (as the env string) and parser. */
 export const SETTINGS = {
   PORT: { doc: 'TCP port to listen on (0: any free port).', default: '9000', parse: nonNegativeInt },
@@ -92,6 +110,11 @@ export const SETTINGS = {
     doc: 'Origin of the web pages that email links open (verify_email, complete_signin). Defaults to PUBLIC_URL.',
     default: '',
     parse: optional,
+  },
+  REDIRECT_DOMAINS: {
+    doc: 'Comma-separated host names that a `redirectTo` (which mailed links carry back to the relying party) may point to; their subdomains are allowed too, and only http(s) URLs. Anything else is refused with errno 107. Defaults to the host of CONTENT_URL; setting it replaces that default.',
+    default: '',
+    parse: hostList,
   },
   DATA_DIR: { doc: 'Folder for embedded-mode state (SQLite file, mail files).', default: 'data', parse: str },
   DATABASE_URL: {
@@ -231,6 +254,18 @@ function packageVersion(): string {
   }
 }
 
+/** REDIRECT_DOMAINS' default: the host the mailed links already point to. */
+function hostOf(contentUrl: string): string {
+  let host = '';
+  try {
+    host = new URL(contentUrl).hostname;
+  } catch {
+    // reported below
+  }
+  if (!host) throw new Error(`config CONTENT_URL: expected an http(s) URL with a host, got "${contentUrl}"`);
+  return host;
+}
+
 /** Builds the config from the environment (and CONFIG_FILE); `overrides` wins over both (tests use it). */
 export function loadConfig(env: Env = process.env, overrides: Partial<Record<SettingName, string>> = {}): Config {
   const merged: Env = { ...readConfigFile(overrides.CONFIG_FILE ?? env.CONFIG_FILE), ...env, ...overrides };
@@ -246,12 +281,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
 
   const dataDir = resolve(get('DATA_DIR'));
   const publicUrl = get('PUBLIC_URL').replace(/\/+$/, '');
+  const contentUrl = (get('CONTENT_URL') ?? publicUrl).replace(/\/+$/, '');
+  const redirectDomains = get('REDIRECT_DOMAINS');
   const scryptConcurrency = get('SCRYPT_CONCURRENCY');
   return {
     port: get('PORT'),
     host: get('HOST'),
     publicUrl,
-    contentUrl: (get('CONTENT_URL') ?? publicUrl).replace(/\/+$/, ''),
+    contentUrl,
+    redirectDomains: redirectDomains.length > 0 ? redirectDomains : [hostOf(contentUrl)],
     dataDir,
     databaseUrl: get('DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'accounts.sqlite')}`,
     sqliteLocking: get('SQLITE_LOCKING'),

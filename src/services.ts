@@ -75,6 +75,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       mailDir: config.mailDir,
       from: config.mailFrom,
       contentUrl: config.contentUrl,
+      redirectDomains: config.redirectDomains,
       logger,
       clock,
     });

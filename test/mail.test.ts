@@ -50,12 +50,12 @@ function cases(to = `user-${hex(4)}@example.test`): AnyCase[] {
   return [
     {
       template: 'verify',
-      message: { ...base, vars: { code: emailCode, redirectTo: 'https://app.example.test/done', resume: 'abc' } },
+      message: { ...base, vars: { code: emailCode, redirectTo: 'https://accounts.example.test/done', resume: 'abc' } },
       subject: /^Finish creating your account$/,
       codeHeader: ['X-Verify-Code', emailCode],
       link: {
         path: '/verify_email',
-        params: { uid, code: emailCode, service: 'sync', redirectTo: 'https://app.example.test/done', resume: 'abc' },
+        params: { uid, code: emailCode, service: 'sync', redirectTo: 'https://accounts.example.test/done', resume: 'abc' },
       },
     },
     {

@@ -33,7 +33,12 @@ export const verificationMethod = Type.Union(
   { description: 'How a new sign-in should be confirmed' },
 );
 
-export const redirectTo = Type.String({ maxLength: 2048 });
+/** Where the web page sends the user after a mailed link: an http(s) URL on REDIRECT_DOMAINS (src/http/redirect.ts). */
+export const redirectTo = Type.String({
+  maxLength: 2048,
+  format: 'fxa-redirect-to',
+  description: 'http(s) URL on one of the REDIRECT_DOMAINS (or a subdomain); anything else is errno 107',
+});
 export const resume = Type.String({ maxLength: 2048 });
 export const style = Type.Literal('trailhead');
 

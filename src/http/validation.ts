@@ -1,12 +1,15 @@
 // Ajv compilers for route schemas, and the translation of their failures into
 // FxA errors: a missing field is errno 108 with `param`, anything else 107 with
 // `validation: {source, keys}`. Bodies are never type-coerced ("1" is not a
-// number); query strings are, because everything in a URL is text.
+// number); query strings are, because everything in a URL is text. Formats that
+// depend on the deployment (`fxa-redirect-to`: REDIRECT_DOMAINS) are bound when the
+// app builds its compiler.
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import punycode from 'punycode/punycode.js';
 import { AppError } from '../errors.js';
+import { isAllowedUrl } from './redirect.js';
 
 const EMAIL_LOCAL = /^[A-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/i;
 const EMAIL_DOMAIN_LABEL = /^[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?$/i;
@@ -29,7 +32,12 @@ export function isValidEmailAddress(value: string): boolean {
   }
 }
 
-function makeAjv(coerceTypes: boolean): Ajv {
+export interface ValidationOptions {
+  /** Host names (subdomains included) a `redirectTo` may point to: config.redirectDomains. */
+  redirectDomains: readonly string[];
+}
+
+function makeAjv(coerceTypes: boolean, options: ValidationOptions): Ajv {
   const ajv = new Ajv({
     coerceTypes,
     useDefaults: true,
@@ -38,14 +46,20 @@ function makeAjv(coerceTypes: boolean): Ajv {
     strict: false,
   });
   ajv.addFormat('fxa-email', { type: 'string', validate: isValidEmailAddress });
+  ajv.addFormat('fxa-redirect-to', {
+    type: 'string',
+    validate: (value: string) => isAllowedUrl(value, options.redirectDomains),
+  });
   return ajv;
 }
 
-const strictAjv = makeAjv(false);
-const coercingAjv = makeAjv(true);
+export type ValidatorCompiler = (route: { schema: object; httpPart?: string }) => ValidateFunction;
 
-export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }): ValidateFunction {
-  return (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema);
+/** The app's schema compiler; one per app, as two apps in one process may allow different domains. */
+export function createValidatorCompiler(options: ValidationOptions): ValidatorCompiler {
+  const strictAjv = makeAjv(false, options);
+  const coercingAjv = makeAjv(true, options);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema);
 }
 
 const SOURCES: Record<string, string> = { body: 'payload', querystring: 'query', params: 'params', headers: 'headers' };

@@ -21,7 +21,10 @@ export function createMailer(options: MailerOptions): Mailer {
   return {
     async send<T extends TemplateName>(template: T, message: MailMessage<T>): Promise<void> {
       // Rendering errors are bugs and propagate as they are; only delivery failures become errno 151.
-      const mail = renderMail(template, message, { contentUrl: options.contentUrl });
+      const mail = renderMail(template, message, {
+        contentUrl: options.contentUrl,
+        redirectDomains: options.redirectDomains,
+      });
       const context = { template, uid: message.uid };
       try {
         await transport.deliver(

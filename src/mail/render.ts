@@ -1,9 +1,10 @@
 // Pure rendering: template + message → subject, both bodies and headers. No I/O beyond the
 // one-time load of the .ftl files, so tests and previews can call it directly.
 
+import { isAllowedUrl } from '../http/redirect.js';
 import { renderHtml, renderText } from './layout.js';
 import { createLocalizer, negotiateLocale } from './l10n.js';
-import { TEMPLATE_VERSIONS, TEMPLATES } from './templates.js';
+import { TEMPLATE_VERSIONS, TEMPLATES, type TemplateOutput } from './templates.js';
 import type { MailMessage, RenderOptions, RenderedMail, TemplateName } from './types.js';
 
 /** A link into the web content, keeping any path prefix of contentUrl and skipping absent params. */
@@ -13,6 +14,36 @@ function webLink(contentUrl: string, path: string, query: Record<string, string 
     if (value !== undefined) url.searchParams.set(name, value);
   }
   return url.toString();
+}
+
+/**
+ * Defence in depth behind request validation: every URL a mail carries (buttons, links, the
+ * X-…-Link headers) and every redirectTo inside one must be an http(s) URL on contentUrl's host
+ * or a redirect domain, by the rule requests are checked with (src/http/redirect.ts). Anything
+ * else is a bug, so rendering throws rather than mail the reader a link to someone else's site.
+ * The error names the host only: links hold codes, and the error gets logged.
+ */
+function assertLinksAllowed(output: TemplateOutput, hosts: readonly string[]): void {
+  const urls = [
+    ...output.blocks.flatMap((block) => (block.kind === 'button' || block.kind === 'link' ? [block.url] : [])),
+    ...Object.entries(output.headers).flatMap(([name, value]) => (/-link$/i.test(name) ? [value] : [])),
+  ];
+  for (const url of urls) {
+    assertAllowed(url, hosts, 'link');
+    for (const redirectTo of new URL(url).searchParams.getAll('redirectTo')) assertAllowed(redirectTo, hosts, 'redirectTo');
+  }
+}
+
+function assertAllowed(url: string, hosts: readonly string[], what: string): void {
+  if (isAllowedUrl(url, hosts)) return;
+  let where = 'an unparsable URL';
+  try {
+    const parsed = new URL(url);
+    where = parsed.hostname ? `host ${parsed.hostname}` : `a ${parsed.protocol} URL`;
+  } catch {
+    // keep "unparsable"
+  }
+  throw new Error(`mail: refusing to render a ${what} to ${where}: not CONTENT_URL's host or a REDIRECT_DOMAINS one`);
 }
 
 /** Headers describing the flow the mail belongs to (PROTOCOL §6.2), present only when known. */
@@ -50,6 +81,7 @@ export function renderMail<T extends TemplateName>(
     l10n,
     link: (path, query) => webLink(options.contentUrl, path, query),
   });
+  assertLinksAllowed(output, [new URL(options.contentUrl).hostname, ...(options.redirectDomains ?? [])]);
   const subject = singleLine(output.subject);
   return {
     subject,

@@ -75,6 +75,11 @@ export interface MailMessage<T extends TemplateName> {
 export interface RenderOptions {
   /** Web origin the links point to, without a trailing slash. */
   contentUrl: string;
+  /**
+   * Hosts (subdomains included) besides contentUrl's that a link or its redirectTo may point to:
+   * config.redirectDomains. Rendering a link anywhere else throws. Absent: contentUrl's host only.
+   */
+  redirectDomains?: readonly string[];
   /** Forces a locale instead of negotiating one from acceptLanguage (previews). */
   locale?: string;
 }
@@ -94,6 +99,8 @@ export interface MailerOptions {
   mailDir: string;
   from: string;
   contentUrl: string;
+  /** See RenderOptions.redirectDomains. */
+  redirectDomains?: readonly string[];
   logger: Logger;
   clock: Clock;
 }

@@ -2,7 +2,7 @@
 
 import { Type, type TProperties } from '@sinclair/typebox';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { email, HEX_STRING, hexOut } from '../../http/schemas.js';
+import { email, HEX_STRING, hexOut, redirectTo } from '../../http/schemas.js';
 import type { RandomSource } from '../../runtime.js';
 
 const alphanumeric = Type.String({ maxLength: 16, pattern: '^[a-zA-Z0-9]*$' });
@@ -35,7 +35,7 @@ export function utilRoutes({ random, contentUrl }: { random: RandomSource; conte
       code: hexUpTo(16),
       uid: hexUpTo(16),
       service: Type.Optional(alphanumeric),
-      redirectTo: Type.Optional(Type.String({ maxLength: 2048 })),
+      redirectTo: Type.Optional(redirectTo),
       reminder: Type.Optional(Type.String({ pattern: '^(?:first|second|final)$' })),
     }),
     legacyLinkRedirect(contentUrl, '/complete_reset_password', {
@@ -43,7 +43,7 @@ export function utilRoutes({ random, contentUrl }: { random: RandomSource; conte
       code: hexUpTo(16),
       token: hexUpTo(32),
       service: Type.Optional(alphanumeric),
-      redirectTo: Type.Optional(Type.String({ maxLength: 2048 })),
+      redirectTo: Type.Optional(redirectTo),
     }),
     defineRoute({
       method: 'POST',
