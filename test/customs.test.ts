@@ -16,16 +16,22 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 const MINUTE = 60_000;
 const id = () => randomBytes(6).toString('hex');
 const newEmail = () => `customs-${id()}@example.com`;
+const newUid = () => randomBytes(16).toString('hex');
 const ipFor = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 let ipCounter = 1;
 /** A fresh IP per call, so only the rule under test counts. */
 const freshIp = () => ipFor(ipCounter++);
 
-function isThrottled(err: unknown, retryAfter: number): true {
+/** A 114 with this retryAfter; `unblockable`: whether it carries the unblock-code hint. */
+function isThrottled(err: unknown, retryAfter: number, unblockable?: boolean): true {
   assert.ok(err instanceof AppError, String(err));
   assert.equal(err.errno, 114);
   assert.equal(err.status, 429);
   assert.equal(err.extra.retryAfter, retryAfter);
+  if (unblockable !== undefined) {
+    assert.equal(err.extra.verificationMethod, unblockable ? 'email-captcha' : undefined);
+    assert.equal(err.extra.verificationReason, unblockable ? 'login' : undefined);
+  }
   assert.equal(err.headers['retry-after'], String(retryAfter));
   const body = err.toJSON();
   assert.equal(body.code, 429);
@@ -127,77 +133,252 @@ for (const backend of backends) {
       for (let i = 0; i < 90; i++) await customs.check('accountLogin', { ip: freshIp(), email });
     });
 
-    test('5 failed logins per email are tolerated; after the 6th, check is 114', async () => {
-      const email = newEmail();
+    // ---- password failures: one budget per account, address and IP --------------------------
+
+    test('5 wrong passwords per account are tolerated; after the 6th, check is 114', async () => {
+      const account = { email: newEmail(), uid: newUid() };
       for (let i = 0; i < 5; i++) {
-        await customs.check('accountLogin', { ip: freshIp(), email });
-        await customs.recordFailure('accountLogin', { ip: freshIp(), email });
+        await customs.check('accountLogin', { ip: freshIp(), ...account });
+        await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
       }
-      await customs.check('accountLogin', { ip: freshIp(), email });
-      await customs.recordFailure('accountLogin', { ip: freshIp(), email });
-      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email }), (err) => isThrottled(err, 900));
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
+      await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, true));
       // recordFailure itself never throws, even while banned.
-      await customs.recordFailure('accountLogin', { ip: freshIp(), email });
+      await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
     });
 
-    test('failed logins on one email leave other emails alone', async () => {
+    test('wrong passwords through a secondary address count on the account (uid)', async () => {
+      // Regression: failures counted per address, so each address of an account had its own 5.
+      const uid = newUid();
+      const primary = newEmail();
+      const secondary = newEmail();
+      for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), email: primary, uid });
+      for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), email: secondary, uid });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: primary, uid }), (err) => isThrottled(err, 900, true));
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: secondary, uid }), (err) => isThrottled(err, 900, true));
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid }), (err) => isThrottled(err, 900, true));
+    });
+
+    test('sign-in, re-authentication and deletion share one password budget', async () => {
+      // Regression: /account/destroy had its own 5 guesses beside sign-in's.
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 5; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await customs.check('accountDestroy', { ip: freshIp(), ...account });
+      await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      // The uid ban refuses every password-checking action, deletion without the unblock hint.
+      await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, true));
+      await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), uid: account.uid }), (err) => isThrottled(err, 900, false));
+      // Other actions, and other accounts, are not affected.
+      await customs.check('accountStatusCheck', { ip: freshIp(), email: account.email });
+      await customs.check('sendUnblockCode', { ip: freshIp(), ...account });
+      await customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid: newUid() });
+    });
+
+    test('call sites still using accountLogin / accountDestroy share the budget too', async () => {
       const email = newEmail();
-      for (let i = 0; i < 6; i++) await customs.recordFailure('accountLogin', { ip: freshIp(), email });
-      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email }), (err) => isThrottled(err, 900));
-      await customs.check('accountLogin', { ip: freshIp(), email: newEmail() });
-      // A failure ban on accountLogin does not block other actions for that address.
-      await customs.check('accountStatusCheck', { ip: freshIp(), email });
+      for (let i = 0; i < 3; i++) await customs.recordFailure('accountLogin', { ip: freshIp(), email });
+      for (let i = 0; i < 3; i++) await customs.recordFailure('accountDestroy', { ip: freshIp(), email });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email }), (err) => isThrottled(err, 900, true));
+      await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), email }), (err) => isThrottled(err, 900, false));
     });
 
-    test('6 failures from one IP ban that IP for 30 minutes, whatever the email', async () => {
+    test('wrong passwords on one account leave other accounts alone', async () => {
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900));
+      await customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid: newUid() });
+    });
+
+    test('6 wrong passwords from one IP ban that IP for 30 minutes, whatever the account or action', async () => {
       const ip = freshIp();
-      for (let i = 0; i < 6; i++) await customs.recordFailure('accountLogin', { ip, email: newEmail() });
-      await assert.rejects(customs.check('accountLogin', { ip, email: newEmail() }), (err) => isThrottled(err, 1800));
-      await customs.check('accountLogin', { ip: freshIp(), email: newEmail() });
+      for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip, email: newEmail(), uid: newUid() });
+      for (let i = 0; i < 3; i++) await customs.recordFailure('accountDestroy', { ip, email: newEmail() });
+      await assert.rejects(customs.check('accountLogin', { ip, email: newEmail(), uid: newUid() }), (err) => isThrottled(err, 1800));
+      await assert.rejects(customs.check('accountDestroy', { ip, email: newEmail(), uid: newUid() }), (err) => isThrottled(err, 1800));
+      await customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid: newUid() });
     });
 
     test('with several bans, retryAfter is the longest (Mozilla picks the block with the longest retry)', async () => {
-      // Same IP and email: the email ban (15 min) and the IP ban (30 min) both start.
-      const subject: Subject = { ip: freshIp(), email: newEmail() };
-      for (let i = 0; i < 6; i++) await customs.recordFailure('accountLogin', subject);
+      // Same IP and account: the account ban (15 min) and the IP ban (30 min) both start.
+      const subject: Subject = { ip: freshIp(), email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', subject);
       await assert.rejects(customs.check('accountLogin', subject), (err) => isThrottled(err, 1800));
     });
 
-    test('a failure ban lifts after its duration', async () => {
+    test('retryAfter is the longest ban even when a shorter one is found first; waiting that long is enough', async () => {
+      // Regression: the first banned rule was reported. Here the IP's ban (found first) has
+      // 5 minutes left while the address's has 15.
+      const ip = freshIp();
+      for (let i = 0; i < 100; i++) await customs.check('accountLogin', { ip, email: newEmail() });
+      await assert.rejects(customs.check('accountLogin', { ip, email: newEmail() }), (err) => isThrottled(err, 900));
+      clock.advance(10 * MINUTE);
       const email = newEmail();
-      for (let i = 0; i < 6; i++) await customs.recordFailure('accountLogin', { ip: freshIp(), email });
+      for (let i = 0; i < 100; i++) await customs.check('accountLogin', { ip: freshIp(), email });
       await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email }), (err) => isThrottled(err, 900));
+      await assert.rejects(customs.check('accountLogin', { ip, email }), (err) => isThrottled(err, 900));
+      clock.advance(900_000 - 1000);
+      await assert.rejects(customs.check('accountLogin', { ip, email }), (err) => isThrottled(err, 1));
+      clock.advance(1000);
+      await customs.check('accountLogin', { ip, email });
+    });
+
+    test('a ban on the account and a longer one on the IP: retryAfter is the IP\'s', async () => {
+      const ip = freshIp();
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      clock.advance(5 * MINUTE);
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip, uid: newUid() });
+      await assert.rejects(customs.check('accountLogin', { ip, ...account }), (err) => isThrottled(err, 1800));
+      clock.advance(10 * MINUTE);
+      await assert.rejects(customs.check('accountLogin', { ip, ...account }), (err) => isThrottled(err, 1200));
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
+      clock.advance(20 * MINUTE);
+      await customs.check('accountLogin', { ip, ...account });
+    });
+
+    test('a failure ban lifts after its duration', async () => {
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900));
       clock.advance(15 * MINUTE);
-      await customs.check('accountLogin', { ip: freshIp(), email });
-      // The failure window expired with the ban: 5 new failures are tolerated again.
-      for (let i = 0; i < 5; i++) await customs.recordFailure('accountLogin', { ip: freshIp(), email });
-      await customs.check('accountLogin', { ip: freshIp(), email });
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
+      // The failures that caused the ban have left the window: 5 new ones are tolerated again.
+      for (let i = 0; i < 5; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
     });
 
     test('failures older than the window are forgotten', async () => {
-      const email = newEmail();
-      for (let i = 0; i < 5; i++) await customs.recordFailure('accountLogin', { ip: freshIp(), email });
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 5; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
       clock.advance(15 * MINUTE);
-      for (let i = 0; i < 5; i++) await customs.recordFailure('accountLogin', { ip: freshIp(), email });
-      await customs.check('accountLogin', { ip: freshIp(), email });
+      for (let i = 0; i < 5; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
     });
 
-    test('accountDestroy has its own failure rules', async () => {
+    // ---- sliding windows ----------------------------------------------------------------------
+
+    test('max requests just before a window boundary and max just after do not all pass', async () => {
+      // Regression: fixed windows numbered on the clock let 2 × max through around a boundary.
+      const boundary = Math.ceil((clock.now() + MINUTE) / (15 * MINUTE)) * 15 * MINUTE;
+      clock.set(boundary - 1000);
       const email = newEmail();
-      for (let i = 0; i < 6; i++) await customs.recordFailure('accountDestroy', { ip: freshIp(), email });
-      await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), email }), (err) => isThrottled(err, 900));
-      await customs.check('accountLogin', { ip: freshIp(), email });
+      for (let i = 0; i < 100; i++) await customs.check('accountLogin', { ip: freshIp(), email });
+      clock.advance(2000);
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email }), (err) => isThrottled(err, 900));
+    });
+
+    test('a request leaves the window exactly 15 minutes after it was made', async () => {
+      const early = newEmail();
+      const probe = newEmail();
+      for (let i = 0; i < 50; i++) {
+        await customs.check('accountLogin', { ip: freshIp(), email: early });
+        await customs.check('accountLogin', { ip: freshIp(), email: probe });
+      }
+      clock.advance(10 * MINUTE);
+      for (let i = 0; i < 50; i++) {
+        await customs.check('accountLogin', { ip: freshIp(), email: early });
+        await customs.check('accountLogin', { ip: freshIp(), email: probe });
+      }
+      // One millisecond short of 15 minutes after the first 50, the window is still full.
+      clock.advance(5 * MINUTE - 1);
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: probe }), (err) => isThrottled(err, 900));
+      // At 15 minutes the first 50 have left it: 50 more pass, not 100.
+      clock.advance(1);
+      for (let i = 0; i < 50; i++) await customs.check('accountLogin', { ip: freshIp(), email: early });
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: early }), (err) => isThrottled(err, 900));
+    });
+
+    test('at most 10 verifySessionCode checks pass in any 15 minutes, however they are spread', async () => {
+      const uid = newUid();
+      const start = clock.now();
+      const passed: number[] = [];
+      let seed = 42;
+      for (let i = 0; i < 150; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        clock.advance((seed % 240) * 1000);
+        const ok = await customs.check('verifySessionCode', { ip: freshIp(), uid }).then(
+          () => true,
+          (err: unknown) => isThrottled(err, Number((err as AppError).extra.retryAfter)) && false,
+        );
+        if (ok) passed.push(clock.now());
+      }
+      for (const end of passed) {
+        const inSpan = passed.filter((t) => t > end - 15 * MINUTE && t <= end).length;
+        assert.ok(inSpan <= 10, `${inSpan} passed in the 15 minutes up to +${(end - start) / 1000} s`);
+      }
+      assert.ok(passed.length >= 30, `only ${passed.length} passed`);
+    });
+
+    // ---- unblock codes ------------------------------------------------------------------------
+
+    test('5 wrong unblock codes per account are tolerated; after the 6th, unblock attempts are 114 without the hint', async () => {
+      // Regression: a wrong unblock code was answered 127 without limit.
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 5; i++) {
+        await customs.check('unblockCodeCheck', { ip: freshIp(), ...account });
+        await customs.recordFailure('unblockCodeFailed', { ip: freshIp(), ...account });
+      }
+      await customs.check('unblockCodeCheck', { ip: freshIp(), ...account });
+      await customs.recordFailure('unblockCodeFailed', { ip: freshIp(), ...account });
+      await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
+      // reject_unblock_code knows only the uid.
+      await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), uid: account.uid }), (err) => isThrottled(err, 900, false));
+      // No new code is mailed for an account that may not use one…
+      await assert.rejects(customs.check('sendUnblockCode', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
+      // …but other accounts are not affected.
+      await customs.check('unblockCodeCheck', { ip: freshIp(), email: newEmail(), uid: newUid() });
+    });
+
+    test('once unblock codes are banned, a blocked sign-in is 114 without the hint until its own ban ends', async () => {
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      // Blocked; an unblock code may still lift it.
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, true));
+      clock.advance(5 * MINUTE);
+      for (let i = 0; i < 6; i++) await customs.recordFailure('unblockCodeFailed', { ip: freshIp(), ...account });
+      // Now no code lifts it; retryAfter is still the sign-in's own ban, which the unblock ban outlasts.
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 600, false));
+      await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
+      clock.advance(10 * MINUTE);
+      // The sign-in's ban is over: the password is checked again; unblock codes are not.
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
+      await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), ...account }), (err) => isThrottled(err, 300, false));
+      clock.advance(5 * MINUTE);
+      await customs.check('unblockCodeCheck', { ip: freshIp(), ...account });
+    });
+
+    test('an unblock-code ban alone does not block signing in with the password', async () => {
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('unblockCodeFailed', { ip: freshIp(), ...account });
+      await customs.check('accountLogin', { ip: freshIp(), ...account });
+      await customs.check('accountDestroy', { ip: freshIp(), ...account });
+    });
+
+    test('6 wrong unblock codes from one IP, on any accounts, ban unblock attempts from that IP for 30 minutes', async () => {
+      const ip = freshIp();
+      for (let i = 0; i < 6; i++) await customs.recordFailure('unblockCodeFailed', { ip, uid: newUid() });
+      await assert.rejects(customs.check('unblockCodeCheck', { ip, uid: newUid() }), (err) => isThrottled(err, 1800, false));
+      await customs.check('unblockCodeCheck', { ip: freshIp(), uid: newUid() });
+      // A blocked sign-in from that IP loses the hint too.
+      const account = { email: newEmail(), uid: newUid() };
+      for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
+      await assert.rejects(customs.check('accountLogin', { ip, ...account }), (err) => isThrottled(err, 900, false));
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, true));
+      clock.advance(30 * MINUTE);
+      await customs.check('unblockCodeCheck', { ip, uid: newUid() });
     });
 
     test('verifySessionCode: 10 per uid per 15 minutes', async () => {
-      const uid = randomBytes(16).toString('hex');
+      const uid = newUid();
       for (let i = 0; i < 10; i++) await customs.check('verifySessionCode', { ip: freshIp(), uid });
       await assert.rejects(customs.check('verifySessionCode', { ip: freshIp(), uid }), (err) => isThrottled(err, 900));
-      await customs.check('verifySessionCode', { ip: freshIp(), uid: randomBytes(16).toString('hex') });
+      await customs.check('verifySessionCode', { ip: freshIp(), uid: newUid() });
     });
 
     test('verifySessionCode ban lifts after 15 minutes', async () => {
-      const uid = randomBytes(16).toString('hex');
+      const uid = newUid();
       for (let i = 0; i < 10; i++) await customs.check('verifySessionCode', { ip: freshIp(), uid });
       await assert.rejects(customs.check('verifySessionCode', { ip: freshIp(), uid }), (err) => isThrottled(err, 900));
       clock.advance(15 * MINUTE);

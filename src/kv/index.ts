@@ -3,7 +3,7 @@ import { MemoryStore } from './memory.js';
 import { RedisStore } from './redis.js';
 import type { EphemeralStore } from './store.js';
 
-export type { EphemeralStore } from './store.js';
+export type { EphemeralStore, SlidingWindow } from './store.js';
 export { MemoryStore } from './memory.js';
 
 export function createEphemeralStore(redisUrl: string | undefined, prefix: string, clock: Clock): EphemeralStore {

@@ -1,9 +1,18 @@
 import type { Clock } from '../runtime.js';
-import type { EphemeralStore } from './store.js';
+import type { EphemeralStore, SlidingWindow } from './store.js';
 
 interface Entry {
   value: string;
   expiresAt: number;
+}
+
+/** A sliding window: times of the events still in it (oldest first) and when its ban ends. */
+interface WindowLog {
+  events: number[];
+  bannedUntil: number;
+  expiresAt: number;
+  /** The second it is filed under for the sweep (once at a time). */
+  filedUnder: number;
 }
 
 const SWEEP_EVERY_WRITES = 1024;
@@ -97,6 +106,7 @@ class SeenKeys {
 
 export class MemoryStore implements EphemeralStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly windows = new Map<string, WindowLog>();
   private readonly expiring = new Map<number, string[]>();
   private writesSinceSweep = 0;
   private readonly seen = new Map<number, SeenKeys>();
@@ -115,10 +125,20 @@ export class MemoryStore implements EphemeralStore {
   private write(key: string, value: string, ttlMs: number): void {
     const expiresAt = this.clock.now() + ttlMs;
     this.entries.set(key, { value, expiresAt });
+    this.file(key, expiresAt);
+    this.countWrite();
+  }
+
+  /** Files `key` for the sweep under the second it expires (entries and windows alike). */
+  private file(key: string, expiresAt: number): number {
     const second = Math.ceil(expiresAt / 1000);
     const keys = this.expiring.get(second);
     if (keys) keys.push(key);
     else this.expiring.set(second, [key]);
+    return second;
+  }
+
+  private countWrite(): void {
     if (++this.writesSinceSweep >= SWEEP_EVERY_WRITES) this.sweep();
   }
 
@@ -128,7 +148,15 @@ export class MemoryStore implements EphemeralStore {
     for (const [second, keys] of this.expiring) {
       if (second * 1000 > now) continue;
       // A key rewritten later is filed again under its new second; only drop it if it expired.
-      for (const key of keys) if ((this.entries.get(key)?.expiresAt ?? Infinity) <= now) this.entries.delete(key);
+      for (const key of keys) {
+        if ((this.entries.get(key)?.expiresAt ?? Infinity) <= now) this.entries.delete(key);
+        // A window is filed once, when it starts, and its expiry moves on with each event:
+        // file it again under its current expiry (a later second, so this loop skips it).
+        const log = this.windows.get(key);
+        if (!log || log.filedUnder !== second) continue;
+        if (log.expiresAt <= now) this.windows.delete(key);
+        else log.filedUnder = this.file(key, log.expiresAt);
+      }
       this.expiring.delete(second);
     }
   }
@@ -146,6 +174,39 @@ export class MemoryStore implements EphemeralStore {
       this.seen.set(windowMs, seen);
     }
     return seen.firstUse(key);
+  }
+
+  /** Synchronous from start to end, hence atomic. */
+  async slidingWindows(now: number, windows: readonly SlidingWindow[]): Promise<number[]> {
+    const logs = windows.map((w) => {
+      const log = this.windows.get(w.key);
+      return log && log.expiresAt > now ? log : undefined;
+    });
+    const bans = logs.map((log) => (log && log.bannedUntil > now ? log.bannedUntil : 0));
+    if (windows.some((w, i) => w.gate && bans[i]! > 0)) return bans;
+    let started = 0;
+    windows.forEach((w, i) => {
+      if (!w.record) return;
+      const log = logs[i] ?? { events: [], bannedUntil: 0, expiresAt: 0, filedUnder: 0 };
+      const horizon = now - w.windowMs;
+      let expired = 0;
+      while (expired < log.events.length && log.events[expired]! <= horizon) expired++;
+      if (expired > 0) log.events.splice(0, expired);
+      if (log.events.length >= w.max) {
+        log.bannedUntil = Math.max(log.bannedUntil, now + w.banMs);
+        bans[i] = log.bannedUntil;
+      } else {
+        log.events.push(now);
+      }
+      log.expiresAt = Math.max(log.bannedUntil, (log.events.at(-1) ?? 0) + w.windowMs);
+      if (!logs[i]) {
+        this.windows.set(w.key, log);
+        log.filedUnder = this.file(w.key, log.expiresAt);
+        started++;
+      }
+    });
+    for (let i = 0; i < started; i++) this.countWrite();
+    return bans;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -187,6 +248,7 @@ export class MemoryStore implements EphemeralStore {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.windows.clear();
     this.expiring.clear();
     this.seen.clear();
   }
