@@ -35,8 +35,6 @@
 //     by sign-in, re-authentication and account deletion.
 //   - unblockCodeFailed: a wrong, spent or expired unblock code (sign-in or
 //     reject_unblock_code). One budget per account (uid) and per ip.
-//   - accountLogin, accountDestroy: deprecated names of passwordCheckFailed, for call
-//     sites not yet passing uid.
 //
 // What each call site calls
 //   POST /account/login, POST /session/reauth (account loaded first; reauth: the
@@ -132,8 +130,6 @@ const FAILURE_RULES = {
 export type RequestAction = keyof typeof REQUEST_RULES;
 export type FailureKind = keyof typeof FAILURE_RULES;
 export type CheckAction = RequestAction | 'accountDestroy' | 'unblockCodeCheck';
-/** @deprecated Old per-action names of `passwordCheckFailed`. */
-export type LegacyFailureAction = 'accountLogin' | 'accountDestroy';
 
 /** A ban for failed password checks refuses all of these. */
 const PASSWORD_CHECKING: ReadonlySet<CheckAction> = new Set<CheckAction>(['accountLogin', 'accountDestroy']);
@@ -164,7 +160,7 @@ export interface Customs {
   /** Before the work: counts a request action; throws 114 when the subject is over a limit or banned. */
   check(action: CheckAction, subject: Subject): Promise<void>;
   /** After a failed secret: enough of them within a window ban the subject. Never throws 114. */
-  recordFailure(kind: FailureKind | LegacyFailureAction, subject: Subject): Promise<void>;
+  recordFailure(kind: FailureKind, subject: Subject): Promise<void>;
 }
 
 function keyOf(rule: Rule, subject: Subject): string | undefined {
@@ -221,9 +217,8 @@ export class StoreCustoms implements Customs {
     throw AppError.throttled(Math.ceil(waitMs / 1000), canUnblock ? UNBLOCK_HINT : {});
   }
 
-  async recordFailure(kind: FailureKind | LegacyFailureAction, subject: Subject): Promise<void> {
-    const scope: FailureKind = kind === 'accountLogin' || kind === 'accountDestroy' ? 'passwordCheckFailed' : kind;
-    const windows = windowsOf(scope, FAILURE_RULES[scope], subject, { record: true, gate: false });
+  async recordFailure(kind: FailureKind, subject: Subject): Promise<void> {
+    const windows = windowsOf(kind, FAILURE_RULES[kind], subject, { record: true, gate: false });
     if (windows.length > 0) await this.store.slidingWindows(this.clock.now(), windows);
   }
 }

@@ -258,15 +258,18 @@ export class AccountService {
   async destroy(session: SessionToken | null, email: string, authPW: Buffer, ctx: RequestContext): Promise<void> {
     const { customs, store } = this.deps;
     const normalizedEmail = normalizeEmail(email);
-    const subject = { ip: ctx.ip, email: normalizedEmail };
-    await customs.check('accountDestroy', subject);
     const record = await store.findByEmail(normalizedEmail);
+    // The password budget is the account's, shared with sign-in.
+    const subject = { ip: ctx.ip, email: normalizedEmail, uid: record?.account.uid.toString('hex') };
+    await customs.check('accountDestroy', subject);
     if (!record || (session && !session.uid.equals(record.account.uid))) {
-      await customs.recordFailure('accountDestroy', subject);
+      await customs.recordFailure('passwordCheckFailed', subject);
       throw AppError.unknownAccount(email);
     }
     if (hasPassword(record.account)) {
-      await this.deps.hasher.verify(record.account, authPW, email, () => customs.recordFailure('accountDestroy', subject));
+      await this.deps.hasher.verify(record.account, authPW, email, () =>
+        customs.recordFailure('passwordCheckFailed', subject),
+      );
     } else if (!session) {
       throw AppError.invalidToken('Deleting an account without a password needs its session token');
     }

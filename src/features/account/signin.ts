@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { emailOtp } from '../../crypto/index.js';
-import { UNBLOCK_HINT, type Customs } from '../../customs/index.js';
+import { UNBLOCK_HINT, type Customs, type Subject } from '../../customs/index.js';
 import type { Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
@@ -88,37 +88,42 @@ export class SigninService {
   private async signIn<T>(
     input: SigninInput,
     ctx: RequestContext,
-    proceed: (record: AccountByEmail, unblocked: boolean) => Promise<T>,
+    proceed: (record: AccountByEmail, unblocked: boolean, subject: Subject) => Promise<T>,
   ): Promise<T> {
     const { customs, store, config } = this.deps;
     const email = normalizeEmail(input.email);
+    // The account first, so the password budget is the account's whichever address or route is used.
+    const record = await store.findByEmail(email);
+    const subject: Subject = { ip: ctx.ip, email, uid: record?.account.uid.toString('hex') };
     let blocked: AppError | undefined;
     try {
       if (config.signinUnblockForcedEmailRegex?.test(email)) {
         throw new AppError(ERRNO.REQUEST_BLOCKED, { extra: UNBLOCK_HINT });
       }
-      await customs.check('accountLogin', { ip: ctx.ip, email });
+      await customs.check('accountLogin', subject);
     } catch (err) {
       if (!(err instanceof AppError) || err.extra.verificationMethod !== 'email-captcha' || !input.unblockCode) throw err;
       blocked = err;
     }
     try {
-      const record = await store.findByEmail(email);
       if (!record) {
-        await customs.recordFailure('accountLogin', { ip: ctx.ip, email });
+        await customs.recordFailure('passwordCheckFailed', subject);
         throw AppError.unknownAccount(input.email);
       }
       if (record.account.disabledAt !== null) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
-      const unblocked = input.unblockCode !== undefined && (await this.spendUnblockCode(record, input.unblockCode));
-      return await proceed(record, unblocked);
+      const unblocked = input.unblockCode !== undefined && (await this.spendUnblockCode(record, input.unblockCode, subject));
+      return await proceed(record, unblocked, subject);
     } catch (err) {
       if (blocked && !(err instanceof AppError && err.errno === ERRNO.INVALID_UNBLOCK_CODE)) throw blocked;
       throw err;
     }
   }
 
-  private async spendUnblockCode(record: AccountRecord, code: string): Promise<true> {
+  /** Unblock codes have their own small budget of failures; past it no code is even tried. */
+  private async spendUnblockCode(record: AccountRecord, code: string, subject: Subject): Promise<true> {
+    await this.deps.customs.check('unblockCodeCheck', subject);
     if (!(await this.deps.unblockCodes.consume(record.account.uid, code.toUpperCase()))) {
+      await this.deps.customs.recordFailure('unblockCodeFailed', subject);
       throw new AppError(ERRNO.INVALID_UNBLOCK_CODE);
     }
     return true;
@@ -130,10 +135,9 @@ export class SigninService {
     if (candidate !== record.primary.normalizedEmail) throw new AppError(ERRNO.LOGIN_WITH_SECONDARY_EMAIL);
   }
 
-  private checkPassword(record: AccountRecord, input: SigninInput, ctx: RequestContext) {
-    const subject = { ip: ctx.ip, email: normalizeEmail(input.email) };
+  private checkPassword(record: AccountRecord, input: SigninInput, subject: Subject) {
     return this.deps.hasher.verify(record.account, input.authPW, input.email, () =>
-      this.deps.customs.recordFailure('accountLogin', subject),
+      this.deps.customs.recordFailure('passwordCheckFailed', subject),
     );
   }
 
@@ -189,19 +193,20 @@ export class SigninService {
   }
 
   async login(input: SigninInput, ctx: RequestContext): Promise<LoginResult> {
-    return this.signIn(input, ctx, (record, unblocked) => this.startSession(record, unblocked, input, ctx));
+    return this.signIn(input, ctx, (record, unblocked, subject) => this.startSession(record, unblocked, subject, input, ctx));
   }
 
   private async startSession(
     record: AccountByEmail,
     unblocked: boolean,
+    subject: Subject,
     input: SigninInput,
     ctx: RequestContext,
   ): Promise<LoginResult> {
     const { tokens, securityEvents, clock, config } = this.deps;
     if (!hasPassword(record.account)) throw new AppError(ERRNO.LOGIN_WITH_INVALID_EMAIL);
     this.checkPrimaryAddress(record, input);
-    const password = await this.checkPassword(record, input, ctx);
+    const password = await this.checkPassword(record, input, subject);
     this.checkVerificationMethod(input.verificationMethod);
 
     const now = clock.now();
@@ -268,19 +273,20 @@ export class SigninService {
 
   /** `/session/reauth`: a fresh password check on an existing session, keeping its state. */
   async reauth(session: SessionToken, input: SigninInput, ctx: RequestContext): Promise<ReauthResult> {
-    return this.signIn(input, ctx, (record) => this.reauthenticate(session, record, input, ctx));
+    return this.signIn(input, ctx, (record, _unblocked, subject) => this.reauthenticate(session, record, subject, input, ctx));
   }
 
   private async reauthenticate(
     session: SessionToken,
     record: AccountByEmail,
+    subject: Subject,
     input: SigninInput,
     ctx: RequestContext,
   ): Promise<ReauthResult> {
     const { tokens } = this.deps;
     if (!record.account.uid.equals(session.uid)) throw AppError.unknownAccount(input.email);
     this.checkPrimaryAddress(record, input);
-    const password = await this.checkPassword(record, input, ctx);
+    const password = await this.checkPassword(record, input, subject);
     this.checkVerificationMethod(input.verificationMethod);
 
     const mustVerify = session.mustVerify || input.wantsKeys || input.verificationMethod !== undefined;

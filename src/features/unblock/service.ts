@@ -30,8 +30,8 @@ export class UnblockService {
   /** `send_unblock_code`: any of the account's addresses works; the mail goes to the primary. */
   async send(email: string, ctx: RequestContext): Promise<void> {
     const { codes, accounts, customs, mail, clock } = this.deps;
-    await customs.check('sendUnblockCode', { ip: ctx.ip, email: normalizeEmail(email) });
     const record = await accounts.findByEmail(email);
+    await customs.check('sendUnblockCode', { ip: ctx.ip, email: normalizeEmail(email), uid: record?.account.uid.toString('hex') });
     if (!record) throw AppError.unknownAccount(email);
     const code = await codes.issue(record.account.uid);
     try {
@@ -47,7 +47,12 @@ export class UnblockService {
 
   /** `reject_unblock_code`: the user says they did not ask for it; spend it and note it. */
   async reject(uid: Buffer, code: string, ctx: RequestContext): Promise<void> {
-    if (!(await this.deps.codes.consume(uid, code.toUpperCase()))) throw new AppError(ERRNO.INVALID_UNBLOCK_CODE);
+    const subject = { ip: ctx.ip, uid: uid.toString('hex') };
+    await this.deps.customs.check('unblockCodeCheck', subject);
+    if (!(await this.deps.codes.consume(uid, code.toUpperCase()))) {
+      await this.deps.customs.recordFailure('unblockCodeFailed', subject);
+      throw new AppError(ERRNO.INVALID_UNBLOCK_CODE);
+    }
     this.deps.logger.warn({ uid: uid.toString('hex'), ip: ctx.ip }, 'unblock code reported as not requested');
   }
 }
