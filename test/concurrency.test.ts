@@ -27,7 +27,7 @@ async function outcomes(requests: Array<Promise<unknown>>): Promise<Array<number
     if (result.status === 'fulfilled') return 'ok';
     assert.ok(result.reason instanceof ClientError, `unexpected failure: ${String(result.reason)}`);
     assert.ok(result.reason.status < 500, `a 5xx: ${JSON.stringify(result.reason.body)}`);
-    return result.reason.errno;
+    return result.reason.errno ?? result.reason.status;
   });
 }
 
