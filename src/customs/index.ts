@@ -54,6 +54,7 @@
 //       code not accepted → recordFailure('unblockCodeFailed', { ip, uid }), then 127
 
 import { AppError } from '../errors.js';
+import { normalizeEmail } from '../protocol/email.js';
 import type { EphemeralStore, SlidingWindow } from '../kv/index.js';
 import type { Clock } from '../runtime.js';
 
@@ -165,7 +166,7 @@ export interface Customs {
 
 function keyOf(rule: Rule, subject: Subject): string | undefined {
   const value = subject[rule.on];
-  return value === undefined ? undefined : `${rule.on}:${rule.on === 'email' ? value.toLowerCase() : value}`;
+  return value === undefined ? undefined : `${rule.on}:${rule.on === 'email' ? normalizeEmail(value) : value}`;
 }
 
 function windowsOf(
