@@ -43,9 +43,10 @@ export interface Db {
    */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   /**
-   * Runs a read-only query outside any transaction, seeing committed data only. Token
-   * lookups on every request use it: SQLite serves it from a second connection without
-   * queueing behind the write connection's lock.
+   * Runs a read-only query. Outside a transaction it sees committed data only: token
+   * lookups on every request use it, and SQLite serves it without Kysely's queue when
+   * no transaction is open. Inside `transaction` it joins the unit of work like every
+   * store call (on SQLite, waiting for the pool's one connection would never end).
    */
   read<Row>(query: CompiledQuery<Row>): Promise<Row[]>;
   close(): Promise<void>;
@@ -127,6 +128,10 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       if (context.getStore()) return work();
       return connections.kysely.transaction().execute((trx) => context.run(trx, work));
     },
+    async read<Row>(query: CompiledQuery<Row>): Promise<Row[]> {
+      const trx = context.getStore();
+      return trx ? (await trx.executeQuery(query)).rows : connections.read(query);
+    },
   };
 }
 
@@ -141,8 +146,9 @@ function connect(url: string, { poolSize = 10, sqliteLocking = 'normal' }: DbOpt
       return {
         kysely,
         dialect,
-        // better-sqlite3 is synchronous, so outside a transaction a read cannot interleave
-        // with one; inside, it waits its turn through Kysely and sees only committed rows.
+        // better-sqlite3 is synchronous, so with no transaction open a read cannot interleave
+        // with one; while another unit of work holds the connection, it waits its turn
+        // through Kysely and sees only committed rows (createDb runs reads made inside it on it).
         read: <Row>(query: CompiledQuery<Row>) =>
           database.inTransaction
             ? queued(query)

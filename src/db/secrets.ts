@@ -5,7 +5,7 @@ import { upsert, type Db } from './index.js';
 
 /** The secret called `name`, created with `size` random bytes by whichever instance asks first. */
 export async function serverSecret(db: Db, name: string, size: number, random: (n: number) => Buffer): Promise<Buffer> {
-  const find = () => db.kysely.selectFrom('serverSecrets').select('value').where('name', '=', name).executeTakeFirst();
+  const find = () => db.current.selectFrom('serverSecrets').select('value').where('name', '=', name).executeTakeFirst();
   const existing = await find();
   if (existing) return existing.value;
   // Several instances starting at once: the first insert wins and everyone reads its secret.
