@@ -14,7 +14,7 @@ import { AuthClient, ClientError } from '../src/client/index.js';
 import { loadConfig } from '../src/config.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
 import { ERROR_INFO_URL } from '../src/errors.js';
-import { MemoryStore } from '../src/kv/index.js';
+import { MemoryStore, type SlidingWindow } from '../src/kv/index.js';
 import { ManualClock } from '../src/runtime.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
@@ -84,9 +84,9 @@ class FlakyStore extends MemoryStore {
   private fail(): void {
     if (this.failing) throw new Error('kv exploded: internal detail 7f3a');
   }
-  override async increment(key: string, ttlMs: number): Promise<number> {
+  override async slidingWindows(now: number, windows: readonly SlidingWindow[]): Promise<number[]> {
     this.fail();
-    return super.increment(key, ttlMs);
+    return super.slidingWindows(now, windows);
   }
   override async ping(): Promise<void> {
     this.fail();

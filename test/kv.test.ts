@@ -156,52 +156,12 @@ function conformance(backend: Backend): void {
       assert.equal(await store.get(k), `v${winner}`);
     });
 
-    test('increment creates a counter at 1 with the given ttl', async () => {
-      const k = key('incr');
-      assert.equal(await store.increment(k, 5 * MINUTE), 1);
-      assert.equal(await store.get(k), '1');
-      const ttl = await store.ttl(k);
-      assert.ok(ttl !== null && ttl > 4 * MINUTE && ttl <= 5 * MINUTE, `ttl ${ttl}`);
-    });
-
-    test('increment counts up and keeps the expiry of the first increment', async () => {
-      const k = key('incr-window');
-      assert.equal(await store.increment(k, 2 * MINUTE), 1);
-      assert.equal(await store.increment(k, 60 * MINUTE), 2);
-      assert.equal(await store.increment(k, 60 * MINUTE), 3);
-      assert.equal(await store.get(k), '3');
-      const ttl = await store.ttl(k);
-      assert.ok(ttl !== null && ttl > 0 && ttl <= 2 * MINUTE, `the window was not extended: ttl ${ttl}`);
-    });
-
-    test('increment continues a numeric value written by set', async () => {
-      const k = key('incr-set');
-      await store.set(k, '41', MINUTE);
-      assert.equal(await store.increment(k, 60 * MINUTE), 42);
-      const ttl = await store.ttl(k);
-      assert.ok(ttl !== null && ttl <= MINUTE, `ttl ${ttl}`);
-    });
-
-    test('concurrent increments are atomic', async () => {
-      const k = key('incr-race');
-      const results = await Promise.all(Array.from({ length: 50 }, () => store.increment(k, MINUTE)));
-      assert.deepEqual(
-        [...results].sort((a, b) => a - b),
-        Array.from({ length: 50 }, (_, i) => i + 1),
-      );
-      assert.equal(await store.get(k), '50');
-    });
-
     test('a short ttl is reported in milliseconds', async () => {
       const k = key('short');
       await store.set(k, 'x', 50);
       const ttl = await store.ttl(k);
       // Checked right away: the key lives at most 50 ms (it may just have expired on a slow machine).
       assert.ok(ttl === null || (ttl > 0 && ttl <= 50), `ttl ${ttl}`);
-      const counter = key('short-incr');
-      assert.equal(await store.increment(counter, 50), 1);
-      const counterTtl = await store.ttl(counter);
-      assert.ok(counterTtl === null || (counterTtl > 0 && counterTtl <= 50), `ttl ${counterTtl}`);
     });
 
     describe('slidingWindows (times on the caller\'s clock)', () => {
@@ -335,18 +295,6 @@ function conformance(backend: Backend): void {
           assert.equal(await store.setIfAbsent(k, 'c', 500), true);
           assert.equal(await store.get(k), 'c');
           assert.equal(await store.ttl(k), 500);
-        });
-
-        test('a counter restarts at 1 after its window', async () => {
-          const k = key('incr-expire');
-          assert.equal(await store.increment(k, 1000), 1);
-          advance!(600);
-          assert.equal(await store.increment(k, 1000), 2);
-          assert.equal(await store.ttl(k), 400, 'the window is fixed from the first increment');
-          advance!(400);
-          assert.equal(await store.get(k), null);
-          assert.equal(await store.increment(k, 1000), 1);
-          assert.equal(await store.ttl(k), 1000);
         });
 
         test('sliding windows are collected once their events and ban are over', async () => {

@@ -227,18 +227,6 @@ export class MemoryStore implements EphemeralStore {
     this.entries.delete(key);
   }
 
-  async increment(key: string, ttlMs: number): Promise<number> {
-    const entry = this.live(key);
-    if (!entry) {
-      this.write(key, '1', ttlMs);
-      return 1;
-    }
-    const count = Number(entry.value) + 1;
-    if (!Number.isFinite(count)) throw new Error(`${key} does not hold a counter`);
-    entry.value = String(count);
-    return count;
-  }
-
   async ttl(key: string): Promise<number | null> {
     const entry = this.live(key);
     return entry ? entry.expiresAt - this.clock.now() : null;

@@ -109,14 +109,6 @@ export class RedisStore implements EphemeralStore {
     await this.redis.del(this.k(key));
   }
 
-  async increment(key: string, ttlMs: number): Promise<number> {
-    // SET NX starts a fresh window with its expiry; INCR keeps that expiry.
-    const results = await this.redis.multi().set(this.k(key), 0, 'PX', ttlMs, 'NX').incr(this.k(key)).exec();
-    const [, incr] = results ?? [];
-    if (!incr || incr[0]) throw incr?.[0] ?? new Error('redis increment failed');
-    return incr[1] as number;
-  }
-
   async ttl(key: string): Promise<number | null> {
     const ms = await this.redis.pttl(this.k(key));
     return ms < 0 ? null : ms;

@@ -24,8 +24,6 @@ export interface EphemeralStore {
   delete(key: string): Promise<void>;
   /** Reads and deletes `key` in one step: of two concurrent takers only one gets the value. */
   take(key: string): Promise<string | null>;
-  /** Adds one to a counter, creating it with `ttlMs` to live when absent; returns the new count. */
-  increment(key: string, ttlMs: number): Promise<number>;
   /**
    * Sliding-window limits (a log of event times, so at most `max` events are recorded in
    * any span of `windowMs`), all read and updated in one atomic step at `now`, a time on the
