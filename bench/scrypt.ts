@@ -47,8 +47,9 @@ async function runScrypt(threads: number, spec: ScryptSpec): Promise<ScryptResul
   let stopping = false;
   let completed = 0;
   let wallMs = 0;
-  let windowStart: number | undefined;
-  let windowEnd: number | undefined;
+  // Set by the first and last slot to finish inside the measured window (read by slot()).
+  let windowStart: number | undefined = undefined;
+  let windowEnd: number | undefined = undefined;
   let credit = 0;
 
   const slot = async (): Promise<void> => {

@@ -190,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     await waitUntilUp(origin, options.startTimeoutMs ?? 20_000, () => exitedFlag);
   } catch (err) {
     await server.stop();
-    throw new Error(`server did not start: ${(err as Error).message}\n${output}`);
+    throw new Error(`server did not start: ${(err as Error).message}\n${output}`, { cause: err });
   }
   return server;
 }

@@ -231,7 +231,7 @@ function readConfigFile(path: string | undefined): Env {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`CONFIG_FILE ${path}: ${(err as Error).message}`);
+    throw new Error(`CONFIG_FILE ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${path}: expected a JSON object of settings`);
@@ -275,7 +275,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     try {
       return setting.parse(raw) as ReturnType<(typeof SETTINGS)[K]['parse']>;
     } catch (err) {
-      throw new Error(`config ${name}: ${(err as Error).message}`);
+      throw new Error(`config ${name}: ${(err as Error).message}`, { cause: err });
     }
   };
 

@@ -207,20 +207,16 @@ function meeting(db: Db, parties: number): () => Promise<void> {
   };
 }
 
-const TABLES_WITH_UID = ['emails', 'sessionTokens', 'keyFetchTokens', 'securityEvents', 'reminders'] as const;
+const TABLES_WITH_UID = ['accounts', 'emails', 'sessionTokens', 'keyFetchTokens', 'securityEvents', 'reminders'] as const;
+type TableWithUid = (typeof TABLES_WITH_UID)[number];
 
 /** How many rows each table holds for `uid`. */
-async function rowsOf(db: Db, uid: Buffer): Promise<Record<(typeof TABLES_WITH_UID)[number] | 'accounts', number>> {
-  const count = async (table: 'accounts' | (typeof TABLES_WITH_UID)[number]) =>
-    (await db.current.selectFrom(table).select('uid').where('uid', '=', uid).execute()).length;
-  return {
-    accounts: await count('accounts'),
-    emails: await count('emails'),
-    sessionTokens: await count('sessionTokens'),
-    keyFetchTokens: await count('keyFetchTokens'),
-    securityEvents: await count('securityEvents'),
-    reminders: await count('reminders'),
-  };
+async function rowsOf(db: Db, uid: Buffer): Promise<Record<TableWithUid, number>> {
+  const counts = {} as Record<TableWithUid, number>;
+  for (const table of TABLES_WITH_UID) {
+    counts[table] = (await db.current.selectFrom(table).select('uid').where('uid', '=', uid).execute()).length;
+  }
+  return counts;
 }
 
 const NO_ROWS = { accounts: 0, emails: 0, sessionTokens: 0, keyFetchTokens: 0, securityEvents: 0, reminders: 0 };

@@ -13,6 +13,8 @@ import { isAllowedUrl } from './redirect.js';
 
 const EMAIL_LOCAL = /^[A-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/i;
 const EMAIL_DOMAIN_LABEL = /^[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?$/i;
+// Control characters are exactly what this pattern refuses.
+// eslint-disable-next-line no-control-regex
 const DISPLAY_SAFE = /^(?:[^\u0000-\u001F\u007F\u0080-\u009F\u2028-\u2029\uD800-\uDFFF\uE000-\uF8FF\uFFF9-\uFFFC\uFFFE-\uFFFF])*$/;
 
 /** FxA's address check: display-safe, a 1–64 char local part, a punycode-able domain with a dot. */
