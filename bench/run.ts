@@ -60,8 +60,7 @@ function log(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-const fmt = (n: number | undefined, digits = 1): string =>
-  n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits);
+const fmt = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
@@ -329,7 +328,10 @@ function printTable(): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
   log(`bench: T=${T} (SCRYPT_CONCURRENCY), ${availableParallelism()} CPUs, load average ${load()}, node ${process.version}`);
   if (process.env.BENCH_SERVER_NODE_ARGS) log(`server node flags: ${process.env.BENCH_SERVER_NODE_ARGS}`);
 
@@ -374,7 +376,12 @@ async function main(): Promise<void> {
 
     const after = server.memory();
     log(`\n[3] RSS after load ${fmt(after.rssMiB)} MiB (anonymous ${fmt(after.anonMiB)}), peak (VmHWM) ${fmt(after.hwmMiB)} MiB`);
-    figures.push({ name: 'RSS after load (peak)', value: `${fmt(after.rssMiB)} MiB (${fmt(after.hwmMiB)} MiB)`, target: '', verdict: 'info' });
+    figures.push({
+      name: 'RSS after load (peak)',
+      value: `${fmt(after.rssMiB)} MiB (${fmt(after.hwmMiB)} MiB)`,
+      target: '',
+      verdict: 'info',
+    });
   } finally {
     await generator?.close();
     await server.stop();

@@ -37,7 +37,11 @@ export type ScryptBench = BenchWorker<ScryptSpec, ScryptResult>;
 
 /** A long-lived process with `threads` scrypt slots and a pool of at least that many threads. */
 export function startScryptBench(threads: number): Promise<ScryptBench> {
-  const env: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, threads + 2)), BENCH_SCRYPT_THREADS: String(threads) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    UV_THREADPOOL_SIZE: String(Math.max(4, threads + 2)),
+    BENCH_SCRYPT_THREADS: String(threads),
+  };
   delete env.NODE_OPTIONS;
   return BenchWorker.start<ScryptSpec, ScryptResult>('scrypt bench', fileURLToPath(import.meta.url), CHILD_FLAG, env);
 }

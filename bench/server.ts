@@ -150,11 +150,15 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   delete env.NODE_OPTIONS;
 
   // Started as `npm start` starts it: the launcher and the node flags package.json names.
-  const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), ...(options.nodeArgs ?? []), options.entry ?? join(ROOT, 'bin/accounts-server.cjs'), 'serve'], {
-    cwd: dataDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...serverNodeFlags(), ...(options.nodeArgs ?? []), options.entry ?? join(ROOT, 'bin/accounts-server.cjs'), 'serve'],
+    {
+      cwd: dataDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-8000);

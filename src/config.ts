@@ -123,7 +123,7 @@ export const SETTINGS = {
     parse: optional,
   },
   SQLITE_LOCKING: {
-    doc: "`exclusive`: this server alone opens the SQLite file (fastest; other processes such as the sqlite3 shell or `npm run migrate` must wait until it stops). `normal`: several processes may share the file.",
+    doc: '`exclusive`: this server alone opens the SQLite file (fastest; other processes such as the sqlite3 shell or `npm run migrate` must wait until it stops). `normal`: several processes may share the file.',
     default: 'exclusive',
     parse: (raw: string): 'exclusive' | 'normal' => {
       if (raw !== 'exclusive' && raw !== 'normal') throw new Error(`expected exclusive or normal, got "${raw}"`);
@@ -170,7 +170,11 @@ export const SETTINGS = {
     default: '64',
     parse: nonNegativeInt,
   },
-  SCRYPT_RETRY_AFTER_SECONDS: { doc: 'Retry-After sent with errno 201 when the hashing queue is full.', default: '5', parse: positiveInt },
+  SCRYPT_RETRY_AFTER_SECONDS: {
+    doc: 'Retry-After sent with errno 201 when the hashing queue is full.',
+    default: '5',
+    parse: positiveInt,
+  },
   RATE_LIMIT_ENABLED: {
     doc: "Apply FxA's built-in rate limits (errno 114) to logins, sign-ups, status checks and code checks.",
     default: 'true',

@@ -89,11 +89,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     overrides.scrypt ?? scryptAsync,
   );
   const mail = new AccountMailer(mailer, logger);
-  const securityEvents = new SecurityEventService(
-    new SecurityEventStore(db),
-    await serverSecret(db, 'ipHmacKey', 32, random),
-    clock,
-  );
+  const securityEvents = new SecurityEventService(new SecurityEventStore(db), await serverSecret(db, 'ipHmacKey', 32, random), clock);
   const unblockCodes = new UnblockCodes(kv, clock, random);
   const sessions = new SessionService({
     db,

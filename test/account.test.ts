@@ -281,8 +281,7 @@ describe('POST /account/login', () => {
     const lower = email.toLowerCase();
     err = await expectRejectedWithoutChange(
       server,
-      async () =>
-        server.client.request('POST', '/account/login', { body: { email: lower, authPW: await authPWOf(lower) } }),
+      async () => server.client.request('POST', '/account/login', { body: { email: lower, authPW: await authPWOf(lower) } }),
       120,
       400,
     );
@@ -311,8 +310,7 @@ describe('POST /account/login', () => {
       .execute();
     await expectRejectedWithoutChange(
       server,
-      async () =>
-        server.client.request('POST', '/account/login', { body: { email: secondary, authPW: await authPWOf(owner) } }),
+      async () => server.client.request('POST', '/account/login', { body: { email: secondary, authPW: await authPWOf(owner) } }),
       142,
       400,
     );
@@ -327,13 +325,22 @@ describe('POST /account/login', () => {
 
     const reset = uniqueEmail('reset');
     const b = await signUpVerified(server, reset);
-    await db().updateTable('accounts').set({ authSalt: Buffer.alloc(32, 0xff) }).where('uid', '=', Buffer.from(b.uid, 'hex')).execute();
+    await db()
+      .updateTable('accounts')
+      .set({ authSalt: Buffer.alloc(32, 0xff) })
+      .where('uid', '=', Buffer.from(b.uid, 'hex'))
+      .execute();
     const err = await expectRejectedWithoutChange(server, () => server.client.signIn(reset, PASSWORD), 126, 400);
     assert.equal(err.body.email, reset);
 
     const email = uniqueEmail('totp');
     await signUpVerified(server, email);
-    await expectRejectedWithoutChange(server, () => server.client.signIn(email, PASSWORD, { verificationMethod: 'totp-2fa' }), 160, 400);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.signIn(email, PASSWORD, { verificationMethod: 'totp-2fa' }),
+      160,
+      400,
+    );
   });
 
   test('a failed confirmation mail is errno 151 and the sign-in can be retried', async () => {
@@ -422,7 +429,12 @@ describe('POST /account/destroy', () => {
     const email = uniqueEmail('destroy');
     const account = await signUpVerified(server, email, { keys: true });
     const other = await server.client.signIn(email, PASSWORD);
-    await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, 'wrong', { sessionToken: account.sessionToken }), 103, 400);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.accountDestroy(email, 'wrong', { sessionToken: account.sessionToken }),
+      103,
+      400,
+    );
     await server.client.accountDestroy(email, PASSWORD, { sessionToken: account.sessionToken });
     assert.deepEqual(await server.client.accountStatus(account.uid), { exists: false });
     await expectError(server.client.sessionStatus(other.sessionToken), 110, 401);
@@ -436,7 +448,12 @@ describe('POST /account/destroy', () => {
     const email = uniqueEmail('nosession');
     await signUpVerified(server, email);
     const stranger = await signUpVerified(server, uniqueEmail('stranger'));
-    await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD, { sessionToken: stranger.sessionToken }), 102, 400);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.accountDestroy(email, PASSWORD, { sessionToken: stranger.sessionToken }),
+      102,
+      400,
+    );
     await server.client.accountDestroy(email, PASSWORD);
     await expectRejectedWithoutChange(server, () => server.client.accountDestroy(email, PASSWORD), 102);
 

@@ -81,9 +81,15 @@ describe('concurrent requests', () => {
   });
 
   test('two accounts adding the same address at once: one wins, nothing answers 5xx', async () => {
-    const [first, second] = await Promise.all([signUpVerified(server, uniqueEmail('one')), signUpVerified(server, uniqueEmail('two'))]);
+    const [first, second] = await Promise.all([
+      signUpVerified(server, uniqueEmail('one')),
+      signUpVerified(server, uniqueEmail('two')),
+    ]);
     const contested = uniqueEmail('contested');
-    const results = await outcomes([post(first, '/recovery_email', { email: contested }), post(second, '/recovery_email', { email: contested })]);
+    const results = await outcomes([
+      post(first, '/recovery_email', { email: contested }),
+      post(second, '/recovery_email', { email: contested }),
+    ]);
     assert.equal(count(results, 'ok'), 1, `results: ${results.join(', ')}`);
   });
 
@@ -93,7 +99,9 @@ describe('concurrent requests', () => {
     await post(account, '/recovery_email', { email: secondary });
     const code = (await nextMail(server, secondary, 'verifySecondaryCode')).headers['x-verify-code'];
     const before = server.mail.messages.length;
-    const results = await outcomes([0, 1].map(() => post(account, '/recovery_email/secondary/verify_code', { email: secondary, code })));
+    const results = await outcomes(
+      [0, 1].map(() => post(account, '/recovery_email/secondary/verify_code', { email: secondary, code })),
+    );
     assert.deepEqual(results, ['ok', 'ok']);
     assert.equal(await eventCount(account, 'account.secondary_email_added'), 1);
     // Mail is delivered to the sink before the request that sends it answers.
@@ -115,7 +123,8 @@ describe('concurrent requests', () => {
   test('a key-fetch token fetched twice at once hands the keys out once', async () => {
     const email = uniqueEmail('keys');
     const account = await signUpVerified(server, email, { keys: true });
-    const fetch = () => server.client.request('GET', '/account/keys', { token: { kind: 'keyFetchToken', tokenData: account.keyFetchToken! } });
+    const fetch = () =>
+      server.client.request('GET', '/account/keys', { token: { kind: 'keyFetchToken', tokenData: account.keyFetchToken! } });
     const results = await outcomes([fetch(), fetch()]);
     assert.deepEqual(results.slice().sort(), [110, 'ok']);
   });

@@ -140,12 +140,22 @@ describe('loadConfig', () => {
 
   test('an empty integer setting never silently becomes 0', () => {
     // The documented defaults (README), not read from SETTINGS: the table is what is under test.
-    const documentedDefaults = { PORT: 9000, BODY_LIMIT_BYTES: 16384, SCRYPT_QUEUE_LIMIT: 64, SESSION_TOKEN_LIFETIME_DAYS: 28 } as const;
+    const documentedDefaults = {
+      PORT: 9000,
+      BODY_LIMIT_BYTES: 16384,
+      SCRYPT_QUEUE_LIMIT: 64,
+      SESSION_TOKEN_LIFETIME_DAYS: 28,
+    } as const;
     for (const name of ['PORT', 'BODY_LIMIT_BYTES', 'SCRYPT_QUEUE_LIMIT', 'SESSION_TOKEN_LIFETIME_DAYS'] as const) {
       let value: number | undefined;
       try {
         const config = loadConfig({ [name]: '' });
-        value = { PORT: config.port, BODY_LIMIT_BYTES: config.bodyLimitBytes, SCRYPT_QUEUE_LIMIT: config.scryptQueueLimit, SESSION_TOKEN_LIFETIME_DAYS: config.sessionTokenLifetimeMs / DAY }[name];
+        value = {
+          PORT: config.port,
+          BODY_LIMIT_BYTES: config.bodyLimitBytes,
+          SCRYPT_QUEUE_LIMIT: config.scryptQueueLimit,
+          SESSION_TOKEN_LIFETIME_DAYS: config.sessionTokenLifetimeMs / DAY,
+        }[name];
       } catch (err) {
         assert.ok((err as Error).message.includes(name), (err as Error).message);
         continue;

@@ -48,8 +48,7 @@ import {
 
 const h = (hex: string): Buffer => Buffer.from(hex, 'hex');
 const hex = (bytes: Buffer): string => bytes.toString('hex');
-const rangeBytes = (from: number, to: number): Buffer =>
-  Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => from + i));
+const rangeBytes = (from: number, to: number): Buffer => Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => from + i));
 
 function once<T>(compute: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined;
@@ -147,14 +146,8 @@ describe('§11.3 server-side verifier', () => {
   test('onepw chain, spec convention (raw scrypt bytes as IKM)', async () => {
     const stretched = await bigStretchedV1();
     assert.equal(hex(stretched), '441509e25c92ee103d5a1a874e6f155df25a44d06e61c894616c9e85181dba97');
-    assert.equal(
-      hex(hkdf(stretched, kw('verifyHash'), 32)),
-      'a4765bf103dc057f4cf4bc2c131ddb6716e8a4333cc55e1d3c449f31f0eec4f1',
-    );
-    assert.equal(
-      hex(hkdf(stretched, kw('wrapwrapKey'), 32)),
-      '3ebea117efa9faf57ce195899b2905058368e7760cc26ea58a2a1be0da7fb287',
-    );
+    assert.equal(hex(hkdf(stretched, kw('verifyHash'), 32)), 'a4765bf103dc057f4cf4bc2c131ddb6716e8a4333cc55e1d3c449f31f0eec4f1');
+    assert.equal(hex(hkdf(stretched, kw('wrapwrapKey'), 32)), '3ebea117efa9faf57ce195899b2905058368e7760cc26ea58a2a1be0da7fb287');
   });
 
   test('onepw chain, Mozilla-server convention (hex string as IKM)', async () => {
@@ -178,10 +171,7 @@ describe('§11.3 server-side verifier', () => {
     assert.equal(hex(verifyHash), '86cf26ec901d65ee51d82a0a032bf35c60b2e5ebec54d4c4053603712aa225e8');
     const wrapKbVersion2 = xor(KB, v2.unwrapBKey);
     assert.equal(hex(wrapKbVersion2), 'c1f3d3154291084da7e81d9ea10c91d9b3bb8f00f54368c376141ffc84430563');
-    assert.equal(
-      hex(wrapWrapKb(wrapKbVersion2, wrapwrapKey)),
-      '7688cb62b593880ebcf021ea98817e62042be553c2f93737843f5b46bc07e52c',
-    );
+    assert.equal(hex(wrapWrapKb(wrapKbVersion2, wrapwrapKey)), '7688cb62b593880ebcf021ea98817e62042be553c2f93737843f5b46bc07e52c');
   });
 
   test('verifier version 0 stretches by XOR and uses the raw bytes as IKM', async () => {
@@ -459,10 +449,9 @@ describe('§11.6 Hawk', () => {
     test('HttpClient sends Bearer token ids when asked', async () => {
       const recorder = recordingFetch([{ status: 200, body: '{"state":"verified"}' }]);
       const http = new HttpClient(`${origin}/v1`, { fetch: recorder.fetch, auth: 'bearer' });
-      assert.deepEqual(
-        await http.request('GET', '/session/status', { token: { kind: 'sessionToken', tokenData: SESSION_TOKEN } }),
-        { state: 'verified' },
-      );
+      assert.deepEqual(await http.request('GET', '/session/status', { token: { kind: 'sessionToken', tokenData: SESSION_TOKEN } }), {
+        state: 'verified',
+      });
       assert.equal(
         recorder.requests[0]?.headers.get('authorization'),
         'Bearer fxs_c0a29dcf46174973da1378696e4c82ae10f723cf4f4d9f75e39f4ae3851595ab',
@@ -531,10 +520,7 @@ describe('§11.7 recovery key', () => {
 
   test('recoveryKeyId and encKey', () => {
     assert.equal(recoveryKeyId(RECOVERY_KEY, UID), '6aa248931704886f54ac64b81b111bc0');
-    assert.equal(
-      hex(recoveryEncKey(RECOVERY_KEY, UID)),
-      '58c77394e516799304a06fa370828a2570b285ea7e461ed4d792830eeffe6d1a',
-    );
+    assert.equal(hex(recoveryEncKey(RECOVERY_KEY, UID)), '58c77394e516799304a06fa370828a2570b285ea7e461ed4d792830eeffe6d1a');
   });
 
   test('JWE encryption reproduces recoveryData', () => {

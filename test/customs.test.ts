@@ -47,9 +47,7 @@ interface StoreBackend {
   make(clock: ManualClock): EphemeralStore;
 }
 
-const backends: StoreBackend[] = [
-  { name: 'MemoryStore', make: (clock) => new MemoryStore(clock) },
-];
+const backends: StoreBackend[] = [{ name: 'MemoryStore', make: (clock) => new MemoryStore(clock) }];
 if (process.env.REDIS_URL) {
   const url = process.env.REDIS_URL;
   backends.push({
@@ -89,7 +87,9 @@ for (const backend of backends) {
       for (let i = 0; i < 100; i++) {
         await customs.check('accountLogin', { ip: freshIp(), email: i % 2 ? email.toUpperCase() : email });
       }
-      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: email.toUpperCase() }), (err) => isThrottled(err, 900));
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: email.toUpperCase() }), (err) =>
+        isThrottled(err, 900),
+      );
       await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email }), (err) => isThrottled(err, 900));
     });
 
@@ -155,9 +155,15 @@ for (const backend of backends) {
       const secondary = newEmail();
       for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), email: primary, uid });
       for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), email: secondary, uid });
-      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: primary, uid }), (err) => isThrottled(err, 900, true));
-      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: secondary, uid }), (err) => isThrottled(err, 900, true));
-      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid }), (err) => isThrottled(err, 900, true));
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: primary, uid }), (err) =>
+        isThrottled(err, 900, true),
+      );
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: secondary, uid }), (err) =>
+        isThrottled(err, 900, true),
+      );
+      await assert.rejects(customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid }), (err) =>
+        isThrottled(err, 900, true),
+      );
     });
 
     test('sign-in, re-authentication and deletion share one password budget', async () => {
@@ -169,7 +175,9 @@ for (const backend of backends) {
       // The uid ban refuses every password-checking action, deletion without the unblock hint.
       await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
       await assert.rejects(customs.check('accountLogin', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, true));
-      await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), uid: account.uid }), (err) => isThrottled(err, 900, false));
+      await assert.rejects(customs.check('accountDestroy', { ip: freshIp(), uid: account.uid }), (err) =>
+        isThrottled(err, 900, false),
+      );
       // Other actions, and other accounts, are not affected.
       await customs.check('accountStatusCheck', { ip: freshIp(), email: account.email });
       await customs.check('sendUnblockCode', { ip: freshIp(), ...account });
@@ -195,7 +203,9 @@ for (const backend of backends) {
       for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip, email: newEmail(), uid: newUid() });
       for (let i = 0; i < 3; i++) await customs.recordFailure('passwordCheckFailed', { ip, email: newEmail() });
       await assert.rejects(customs.check('accountLogin', { ip, email: newEmail(), uid: newUid() }), (err) => isThrottled(err, 1800));
-      await assert.rejects(customs.check('accountDestroy', { ip, email: newEmail(), uid: newUid() }), (err) => isThrottled(err, 1800));
+      await assert.rejects(customs.check('accountDestroy', { ip, email: newEmail(), uid: newUid() }), (err) =>
+        isThrottled(err, 1800),
+      );
       await customs.check('accountLogin', { ip: freshIp(), email: newEmail(), uid: newUid() });
     });
 
@@ -223,7 +233,7 @@ for (const backend of backends) {
       await customs.check('accountLogin', { ip, email });
     });
 
-    test('a ban on the account and a longer one on the IP: retryAfter is the IP\'s', async () => {
+    test("a ban on the account and a longer one on the IP: retryAfter is the IP's", async () => {
       const ip = freshIp();
       const account = { email: newEmail(), uid: newUid() };
       for (let i = 0; i < 6; i++) await customs.recordFailure('passwordCheckFailed', { ip: freshIp(), ...account });
@@ -323,7 +333,9 @@ for (const backend of backends) {
       await customs.recordFailure('unblockCodeFailed', { ip: freshIp(), ...account });
       await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
       // reject_unblock_code knows only the uid.
-      await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), uid: account.uid }), (err) => isThrottled(err, 900, false));
+      await assert.rejects(customs.check('unblockCodeCheck', { ip: freshIp(), uid: account.uid }), (err) =>
+        isThrottled(err, 900, false),
+      );
       // No new code is mailed for an account that may not use one…
       await assert.rejects(customs.check('sendUnblockCode', { ip: freshIp(), ...account }), (err) => isThrottled(err, 900, false));
       // …but other accounts are not affected.

@@ -114,7 +114,7 @@ describe('secondary addresses', () => {
     await expectRejectedWithoutChange(server, () => post(account, '/recovery_email', { email: otherSecondary }), 141);
   });
 
-  test("an address someone holds unverified is taken over", async () => {
+  test('an address someone holds unverified is taken over', async () => {
     const account = await signUpVerified(server, uniqueEmail('taker'));
     const abandoned = uniqueEmail('abandoned');
     const stranger = await server.client.signUp(abandoned, PASSWORD);
@@ -136,7 +136,11 @@ describe('secondary addresses', () => {
     await post(account, '/recovery_email', { email: pendingAddress });
     const first = await nextMail(server, pendingAddress, 'verifySecondaryCode');
 
-    await expectRejectedWithoutChange(server, () => post(account, '/recovery_email/secondary/resend_code', { email: uniqueEmail('nope') }), 150);
+    await expectRejectedWithoutChange(
+      server,
+      () => post(account, '/recovery_email/secondary/resend_code', { email: uniqueEmail('nope') }),
+      150,
+    );
     await post(account, '/recovery_email/secondary/resend_code', { email: pendingAddress });
     const again = await nextMail(server, pendingAddress, 'verifySecondaryCode');
     assert.equal(again.headers['x-verify-code'], first.headers['x-verify-code'], 'same code within its window');
@@ -161,7 +165,12 @@ describe('secondary addresses', () => {
 
   test('bad input is rejected and stores nothing', async () => {
     const account = await signUpVerified(server, uniqueEmail('badinput'));
-    for (const path of ['/recovery_email', '/recovery_email/destroy', '/recovery_email/set_primary', '/recovery_email/secondary/resend_code']) {
+    for (const path of [
+      '/recovery_email',
+      '/recovery_email/destroy',
+      '/recovery_email/set_primary',
+      '/recovery_email/secondary/resend_code',
+    ]) {
       await expectRejectedWithoutChange(server, () => post(account, path, {}), 108);
       await expectRejectedWithoutChange(server, () => post(account, path, { email: 'not an email' }), 107);
       await expectRejectedWithoutChange(server, () => post(account, path, { email: 12 }), 107);
@@ -193,7 +202,11 @@ describe('resending', () => {
     await post(account, '/recovery_email/resend_code?type=upgradeSession', {});
     const primary = await nextMail(server, email, 'verifyPrimary');
     assert.match(primary.headers['x-link']!, /\/verify_primary_email\?/);
-    await expectRejectedWithoutChange(server, () => post(account, '/recovery_email/resend_code', { email: uniqueEmail('other') }), 150);
+    await expectRejectedWithoutChange(
+      server,
+      () => post(account, '/recovery_email/resend_code', { email: uniqueEmail('other') }),
+      150,
+    );
     await server.client.verifyCode(account.uid, again.headers['x-verify-code']!);
 
     // Verified account, unconfirmed sign-in: the sign-in link again.
@@ -267,10 +280,9 @@ describe('links into the web pages', () => {
     let response = await fetch(`${server.url}/verify_email?uid=${uid}&code=${code}&service=sync`, { redirect: 'manual' });
     assert.equal(response.status, 302);
     assert.equal(response.headers.get('location'), `${server.origin}/verify_email?uid=${uid}&code=${code}&service=sync`);
-    response = await fetch(
-      `${server.url}/complete_reset_password?email=a%40example.com&code=${code}&token=${'ef'.repeat(32)}`,
-      { redirect: 'manual' },
-    );
+    response = await fetch(`${server.url}/complete_reset_password?email=a%40example.com&code=${code}&token=${'ef'.repeat(32)}`, {
+      redirect: 'manual',
+    });
     assert.equal(response.status, 302);
     assert.match(response.headers.get('location')!, /\/complete_reset_password\?email=a%40example\.com&code=/);
 

@@ -247,7 +247,9 @@ describe('Hawk and Bearer authentication', () => {
   describe('errno 109: bad signature', () => {
     test('MAC made with the wrong key for the right id', async () => {
       const wrongKey = deriveToken('sessionToken', randomBytes(32)).authKey;
-      const response = await send(`${server.url}/session/status`, { authorization: sign('GET', '/session/status', { key: wrongKey }) });
+      const response = await send(`${server.url}/session/status`, {
+        authorization: sign('GET', '/session/status', { key: wrongKey }),
+      });
       assertAuthError(response, 109, MSG_109);
       assert.equal(response.headers.get('timestamp'), String(nowSeconds()));
     });
@@ -538,10 +540,14 @@ describe('Hawk and Bearer authentication', () => {
     });
 
     test('the same nonce with a new timestamp is a new request', async () => {
-      const first = await send(`${server.url}/session/status`, { authorization: sign('GET', '/session/status', { nonce: 'samenonce' }) });
+      const first = await send(`${server.url}/session/status`, {
+        authorization: sign('GET', '/session/status', { nonce: 'samenonce' }),
+      });
       assert.equal(first.status, 200);
       server.clock.advance(1000);
-      const second = await send(`${server.url}/session/status`, { authorization: sign('GET', '/session/status', { nonce: 'samenonce' }) });
+      const second = await send(`${server.url}/session/status`, {
+        authorization: sign('GET', '/session/status', { nonce: 'samenonce' }),
+      });
       assert.equal(second.status, 200, JSON.stringify(second.json));
     });
 
@@ -608,7 +614,11 @@ describe('Hawk and Bearer authentication', () => {
         authorization: `Bearer fxs_${deriveToken('sessionToken', Buffer.from(created.sessionToken, 'hex')).tokenId.toString('hex')}`,
       });
       assertAuthError(bearer, 110, MSG_110);
-      assert.ok(!(await server.snapshot()).includes(deriveToken('sessionToken', Buffer.from(created.sessionToken, 'hex')).tokenId.toString('hex')));
+      assert.ok(
+        !(await server.snapshot()).includes(
+          deriveToken('sessionToken', Buffer.from(created.sessionToken, 'hex')).tokenId.toString('hex'),
+        ),
+      );
     });
 
     test('an expired session is also refused over Bearer', async () => {

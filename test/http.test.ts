@@ -94,7 +94,11 @@ class FlakyStore extends MemoryStore {
 }
 
 /** A POST whose body is sent chunked, without Content-Length. */
-function chunkedPost(server: TestServer, path: string, chunks: string[]): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, unknown> }> {
+function chunkedPost(
+  server: TestServer,
+  path: string,
+  chunks: string[],
+): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       `${server.origin}${path}`,
@@ -103,7 +107,9 @@ function chunkedPost(server: TestServer, path: string, chunks: string[]): Promis
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> }),
+        );
       },
     );
     // The server may answer (and close) before the whole body is sent.
@@ -290,8 +296,18 @@ describe('HTTP foundation', () => {
       ['email without a dot in the domain', '/v1/account/status', { email: 'a@localhost' }, 'email'],
       ['email too long', '/v1/account/status', { email: `${'a'.repeat(64)}@${'b'.repeat(200)}.com` }, 'email'],
       ['email with a control character', '/v1/account/status', { email: 'a\u0007b@example.com' }, 'email'],
-      ['bad verificationMethod', '/v1/account/login', { email: email(), authPW: hex32(), verificationMethod: 'sms' }, 'verificationMethod'],
-      ['nested metricsContext field', '/v1/account/login', { email: email(), authPW: hex32(), metricsContext: { flowId: 'nothex', flowBeginTime: 1 } }, 'metricsContext.flowId'],
+      [
+        'bad verificationMethod',
+        '/v1/account/login',
+        { email: email(), authPW: hex32(), verificationMethod: 'sms' },
+        'verificationMethod',
+      ],
+      [
+        'nested metricsContext field',
+        '/v1/account/login',
+        { email: email(), authPW: hex32(), metricsContext: { flowId: 'nothex', flowBeginTime: 1 } },
+        'metricsContext.flowId',
+      ],
       ['uid too long', '/v1/recovery_email/verify_code', { uid: 'ab'.repeat(17), code: 'ab'.repeat(16) }, 'uid'],
       ['code of the wrong length', '/v1/recovery_email/verify_code', { uid: 'ab'.repeat(16), code: 'ab'.repeat(15) }, 'code'],
     ];
@@ -461,7 +477,10 @@ describe('HTTP foundation', () => {
       const doc = response.json as {
         openapi: string;
         info: { title: string; version: string };
-        paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> }; security?: unknown[] }>>;
+        paths: Record<
+          string,
+          Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> }; security?: unknown[] }>
+        >;
         components: { securitySchemes: Record<string, unknown> };
       };
       assert.match(doc.openapi, /^3\.\d+\.\d+$/);
@@ -674,7 +693,10 @@ describe('logs', () => {
         .map((line) => JSON.parse(line) as { level: number; reqId?: unknown; err?: { message?: string } })
         .filter((entry) => entry.level >= 50);
       assert.ok(errorLines.length >= 1, 'the failure is logged as an error');
-      assert.ok(errorLines.some((entry) => entry.reqId !== undefined && entry.err?.message?.includes('kv exploded')), JSON.stringify(errorLines));
+      assert.ok(
+        errorLines.some((entry) => entry.reqId !== undefined && entry.err?.message?.includes('kv exploded')),
+        JSON.stringify(errorLines),
+      );
     } finally {
       kv.failing = false;
     }
@@ -688,7 +710,10 @@ describe('logs', () => {
       assert.equal(response.status, 500);
       assert.equal(body.database, 'ok');
       const others = Object.entries(body).filter(([name]) => name !== 'database');
-      assert.deepEqual(others.map(([, state]) => state), ['error']);
+      assert.deepEqual(
+        others.map(([, state]) => state),
+        ['error'],
+      );
     } finally {
       kv.failing = false;
     }

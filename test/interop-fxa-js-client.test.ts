@@ -272,18 +272,21 @@ test('fxa-js-client resynchronises its Hawk clock from errno 111 serverTime', as
   const clientNow = Date.UTC(2026, 0, 15, 12, 0, 0);
   const skew = 10 * 60 * 1000;
   t.mock.timers.enable({ apis: ['Date'], now: clientNow });
-  await withServer(async (_server, fxa) => {
-    const signup = await fxa.signUp(newEmail('skew'), PASSWORD);
-    assert.equal(fxa.request._localtimeOffsetMsec, undefined);
-    assert.deepEqual(await fxa.sessionStatus(signup.sessionToken), { state: 'unverified', uid: signup.uid });
-    const learned = fxa.request._localtimeOffsetMsec;
-    assert.equal(typeof learned, 'number');
-    // serverTime has one-second resolution; both clocks are on whole seconds here.
-    assert.ok(Math.abs((learned ?? 0) - skew) < 2000, `learned offset ${learned} ms, expected about ${skew} ms`);
-    assert.equal(learned, skew);
-    // Later requests are signed with the learned offset and pass first time.
-    const status = await fxa.recoveryEmailStatus(signup.sessionToken);
-    assert.equal(status.verified, false);
-    assert.equal(fxa.request._localtimeOffsetMsec, learned);
-  }, new ManualClock(clientNow + skew));
+  await withServer(
+    async (_server, fxa) => {
+      const signup = await fxa.signUp(newEmail('skew'), PASSWORD);
+      assert.equal(fxa.request._localtimeOffsetMsec, undefined);
+      assert.deepEqual(await fxa.sessionStatus(signup.sessionToken), { state: 'unverified', uid: signup.uid });
+      const learned = fxa.request._localtimeOffsetMsec;
+      assert.equal(typeof learned, 'number');
+      // serverTime has one-second resolution; both clocks are on whole seconds here.
+      assert.ok(Math.abs((learned ?? 0) - skew) < 2000, `learned offset ${learned} ms, expected about ${skew} ms`);
+      assert.equal(learned, skew);
+      // Later requests are signed with the learned offset and pass first time.
+      const status = await fxa.recoveryEmailStatus(signup.sessionToken);
+      assert.equal(status.verified, false);
+      assert.equal(fxa.request._localtimeOffsetMsec, learned);
+    },
+    new ManualClock(clientNow + skew),
+  );
 });

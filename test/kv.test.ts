@@ -164,7 +164,7 @@ function conformance(backend: Backend): void {
       assert.ok(ttl === null || (ttl > 0 && ttl <= 50), `ttl ${ttl}`);
     });
 
-    describe('slidingWindows (times on the caller\'s clock)', () => {
+    describe("slidingWindows (times on the caller's clock)", () => {
       let T0 = 0;
       beforeEach(() => {
         T0 = now();

@@ -47,7 +47,10 @@ const SAMPLES = sampleMessages();
 function expectations(): { [T in TemplateName]: Expected } {
   const s = SAMPLES;
   const uid = s.verify.uid;
-  const settings = (to: string): Expected => ({ codes: {}, link: { header: 'X-Link', path: '/settings', params: { email: to, uid } } });
+  const settings = (to: string): Expected => ({
+    codes: {},
+    link: { header: 'X-Link', path: '/settings', params: { email: to, uid } },
+  });
   const reminder = (code: string, which: string): Expected => ({
     codes: { 'X-Verify-Code': code },
     link: { header: 'X-Link', path: '/verify_email', params: { uid, code, reminder: which } },
@@ -120,7 +123,11 @@ test('every template renders in en, de and fr with its subject, headers, links a
       const sample = SAMPLES[template];
 
       assert.ok(mail.subject.trim().length > 0, `${label} subject`);
-      for (const [part, value] of [['subject', mail.subject], ['text', mail.text], ['html', mail.html]] as const) {
+      for (const [part, value] of [
+        ['subject', mail.subject],
+        ['text', mail.text],
+        ['html', mail.html],
+      ] as const) {
         assertFullyRendered(`${label} ${part}`, value);
       }
       for (const [name, value] of Object.entries(headers)) {
@@ -204,7 +211,11 @@ test('regional and ranked Accept-Language values pick de or fr, anything else En
   for (const [acceptLanguage, locale] of cases) {
     assert.equal(negotiateLocale(acceptLanguage), locale, `Accept-Language: ${acceptLanguage}`);
   }
-  const mail = renderMail('verifyShortCode', { to: 'a@example.test', uid: '00'.repeat(16), acceptLanguage: 'fr-CA', vars: { code: '123456' } }, { contentUrl: PREVIEW_CONTENT_URL });
+  const mail = renderMail(
+    'verifyShortCode',
+    { to: 'a@example.test', uid: '00'.repeat(16), acceptLanguage: 'fr-CA', vars: { code: '123456' } },
+    { contentUrl: PREVIEW_CONTENT_URL },
+  );
   assert.equal(mail.headers['Content-Language'], 'fr');
 });
 
@@ -290,7 +301,11 @@ test('de and fr have exactly the files, messages and variables of en', () => {
       assert.deepEqual(ids(resource), ids(enResource), `${locale}/${file} has the same message ids as en`);
       const enVariables = new Map(enResource.body.map((entry) => [entry.id, sorted(variablesOf(entry))]));
       for (const entry of resource.body) {
-        assert.deepEqual(sorted(variablesOf(entry)), enVariables.get(entry.id), `${locale}/${file} ${entry.id} uses the variables of en`);
+        assert.deepEqual(
+          sorted(variablesOf(entry)),
+          enVariables.get(entry.id),
+          `${locale}/${file} ${entry.id} uses the variables of en`,
+        );
       }
     }
   }

@@ -115,7 +115,12 @@ test('every template renders subject, both parts and headers without leftovers',
     assert.equal(mail.locale, 'en');
     assert.ok(mail.text.trim().length > 0 && mail.html.startsWith('<!DOCTYPE html>'), template);
 
-    for (const [label, value] of [['subject', mail.subject], ['text', mail.text], ['html', mail.html], ...Object.entries(mail.headers)]) {
+    for (const [label, value] of [
+      ['subject', mail.subject],
+      ['text', mail.text],
+      ['html', mail.html],
+      ...Object.entries(mail.headers),
+    ]) {
       assertNoPlaceholders(`${template} ${label}`, value as string);
     }
 
@@ -167,7 +172,11 @@ test('sign-in mails show the device, IP and UTC time, HTML-escaped', () => {
 });
 
 test('optional headers are left out when unknown', () => {
-  const mail = renderMail('verifyShortCode', { to: 'a@example.test', uid: hex(16), vars: { code: '123456' } }, { contentUrl: CONTENT_URL });
+  const mail = renderMail(
+    'verifyShortCode',
+    { to: 'a@example.test', uid: hex(16), vars: { code: '123456' } },
+    { contentUrl: CONTENT_URL },
+  );
   for (const name of ['X-Service-Id', 'X-Flow-Id', 'X-Flow-Begin-Time', 'X-Device-Id']) {
     assert.equal(mail.headers[name], undefined, name);
   }

@@ -30,7 +30,13 @@ const CONTENT_URL = 'http://localhost:3030';
 const SUBDOMAIN_URL = 'https://app.localhost/welcome?from=mail';
 
 /** With REDIRECT_DOMAINS unset, CONTENT_URL's host (localhost) and its subdomains. */
-const ALLOWED = ['http://localhost:3030/done', 'https://localhost', 'https://localhost/', SUBDOMAIN_URL, 'https://a.b.localhost/#top'];
+const ALLOWED = [
+  'http://localhost:3030/done',
+  'https://localhost',
+  'https://localhost/',
+  SUBDOMAIN_URL,
+  'https://a.b.localhost/#top',
+];
 
 const REFUSED: Array<[string, string]> = [
   ['another site', 'https://evil.com/'],
@@ -180,7 +186,15 @@ describe('REDIRECT_DOMAINS', () => {
     assert.deepEqual(config.redirectDomains, ['example.com', 'xn--bcher-kva.example', '[::1]', '127.0.0.1']);
   });
 
-  for (const bad of ['https://example.com', 'example.com:443', 'example.com/path', '*.example.com', 'me@example.com', 'example.com.', 'a b']) {
+  for (const bad of [
+    'https://example.com',
+    'example.com:443',
+    'example.com/path',
+    '*.example.com',
+    'me@example.com',
+    'example.com.',
+    'a b',
+  ]) {
     test(`refuses ${JSON.stringify(bad)}, naming the setting`, () => {
       assert.throws(() => loadConfig({ REDIRECT_DOMAINS: bad }), /REDIRECT_DOMAINS/);
     });

@@ -27,9 +27,7 @@ async function runJobEverywhere(): Promise<number[]> {
 }
 
 function mailsTo(email: string, template?: string) {
-  return smtp.messages.filter(
-    (mail) => mail.to.includes(email) && (template === undefined || mailTemplate(mail) === template),
-  );
+  return smtp.messages.filter((mail) => mail.to.includes(email) && (template === undefined || mailTemplate(mail) === template));
 }
 
 test('an unverified account gets the first, second and final reminder once each', async () => {

@@ -80,7 +80,11 @@ describe('enforcement', () => {
         },
       }),
     ];
-    registerRoutes(app, new Authenticator({ publicUrl: 'http://localhost', timestampSkewSeconds: 60, clock, nonces: new MemoryStore(clock) }), routes);
+    registerRoutes(
+      app,
+      new Authenticator({ publicUrl: 'http://localhost', timestampSkewSeconds: 60, clock, nonces: new MemoryStore(clock) }),
+      routes,
+    );
     await app.ready();
   });
   after(() => app.close());
@@ -143,7 +147,8 @@ describe('/openapi.json', () => {
     assert.ok(!create.includes(110), 'no token, no 110');
     assert.ok(errnosOf('/v1/account/keys', 'get').includes(104), 'the key-fetch precondition');
     const addSecondary = errnosOf('/v1/recovery_email', 'post');
-    for (const errno of [104, 110, 136, 138, 139, 140, 141]) assert.ok(addSecondary.includes(errno), `recovery_email declares ${errno}`);
+    for (const errno of [104, 110, 136, 138, 139, 140, 141])
+      assert.ok(addSecondary.includes(errno), `recovery_email declares ${errno}`);
     const responses = doc.paths['/v1/account/create']!.post!.responses;
     assert.match(responses['400']!.description!, /errno 101: Account already exists/);
     assert.match(responses['429']!.description!, /errno 114/);

@@ -227,16 +227,21 @@ describe('ScryptPool', { timeout: 10_000 }, () => {
   test('many failures in a row never leak slots', async () => {
     const scrypt = controlledScrypt();
     const pool = new ScryptPool({ concurrency: 2, queueLimit: 20, retryAfterSeconds: 5 }, scrypt.fn);
-    const results = Array.from({ length: 10 }, (_, i) => pool.hash(pw(`h${i}`), SALT).then(
-      (v) => v.toString(),
-      (e: Error) => e.message,
-    ));
+    const results = Array.from({ length: 10 }, (_, i) =>
+      pool.hash(pw(`h${i}`), SALT).then(
+        (v) => v.toString(),
+        (e: Error) => e.message,
+      ),
+    );
     for (let i = 0; i < 10; i++) {
       await until(() => scrypt.calls.length > i, `call ${i}`);
       if (i % 2 === 0) scrypt.calls[i]!.reject(new Error(`fail ${i}`));
       else scrypt.calls[i]!.resolve(Buffer.from(`ok ${i}`));
     }
-    assert.deepEqual(await Promise.all(results), Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? `fail ${i}` : `ok ${i}`)));
+    assert.deepEqual(
+      await Promise.all(results),
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? `fail ${i}` : `ok ${i}`)),
+    );
     assert.equal(scrypt.maxRunning, 2);
     assert.deepEqual(pool.stats, { active: 0, queued: 0 });
   });

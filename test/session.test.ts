@@ -92,7 +92,11 @@ describe('POST /session/duplicate', () => {
     assert.equal((await server.client.sessionStatus(copy.sessionToken)).state, 'unverified');
     await expectRejectedWithoutChange(
       server,
-      () => server.client.request('POST', '/session/duplicate', { token: { kind: 'sessionToken', tokenData: account.sessionToken }, body: { reason: 'r'.repeat(17) } }),
+      () =>
+        server.client.request('POST', '/session/duplicate', {
+          token: { kind: 'sessionToken', tokenData: account.sessionToken },
+          body: { reason: 'r'.repeat(17) },
+        }),
       107,
     );
   });
@@ -135,7 +139,12 @@ describe('POST /session/reauth', () => {
     const account = await signUpVerified(server, email);
     const otherEmail = uniqueEmail('other');
     await signUpVerified(server, otherEmail);
-    await expectRejectedWithoutChange(server, () => server.client.sessionReauth(account.sessionToken, otherEmail, PASSWORD), 102, 400);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.sessionReauth(account.sessionToken, otherEmail, PASSWORD),
+      102,
+      400,
+    );
     await expectRejectedWithoutChange(server, () => server.client.sessionReauth(account.sessionToken, email, 'wrong'), 103, 400);
     const lower = email.toLowerCase();
     const authPW = (await quickStretchV1(lower, PASSWORD)).authPW.toString('hex');
@@ -146,8 +155,16 @@ describe('POST /session/reauth', () => {
       120,
     );
     assert.equal(err.body.email, email);
-    await expectRejectedWithoutChange(server, () => server.client.request('POST', '/session/reauth', { token, body: { email } }), 108);
-    await expectRejectedWithoutChange(server, () => server.client.request('POST', '/session/reauth', { token, body: { email, authPW: 'x' } }), 107);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.request('POST', '/session/reauth', { token, body: { email } }),
+      108,
+    );
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.request('POST', '/session/reauth', { token, body: { email, authPW: 'x' } }),
+      107,
+    );
     const retried = await server.client.sessionReauth(account.sessionToken, lower, PASSWORD);
     assert.equal(retried.verified, true);
   });
@@ -159,11 +176,24 @@ describe('confirmation codes', () => {
     const account = await server.client.signUp(email, PASSWORD);
     const mail = await nextMail(server, email, 'verify');
     await expectRejectedWithoutChange(server, () => server.client.verifyCode(account.uid, 'ab'.repeat(16)), 105, 400);
-    await expectRejectedWithoutChange(server, () => server.client.verifyCode('cd'.repeat(16), mail.headers['x-verify-code']!), 102, 400);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.verifyCode('cd'.repeat(16), mail.headers['x-verify-code']!),
+      102,
+      400,
+    );
     await expectRejectedWithoutChange(server, () => server.client.verifyCode(account.uid, 'abc'), 107);
     await expectRejectedWithoutChange(server, () => server.client.verifyCode(account.uid, 'zz'.repeat(16)), 107);
-    await expectRejectedWithoutChange(server, () => server.client.request('POST', '/recovery_email/verify_code', { body: { uid: account.uid } }), 108);
-    await expectRejectedWithoutChange(server, () => server.client.verifyCode(account.uid, mail.headers['x-verify-code']!, { reminder: 'fourth' as 'first' }), 107);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.request('POST', '/recovery_email/verify_code', { body: { uid: account.uid } }),
+      108,
+    );
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.verifyCode(account.uid, mail.headers['x-verify-code']!, { reminder: 'fourth' as 'first' }),
+      107,
+    );
 
     await server.client.verifyCode(account.uid, mail.headers['x-verify-code']!);
     // A stale sign-up link of a verified account is harmless; a random code still is not.
@@ -182,8 +212,16 @@ describe('confirmation codes', () => {
     await expectRejectedWithoutChange(server, () => server.client.sessionVerifyCode(login.sessionToken, wrong), 183, 400);
     const token = { kind: 'sessionToken' as const, tokenData: login.sessionToken };
     await expectRejectedWithoutChange(server, () => server.client.request('POST', '/session/verify_code', { token, body: {} }), 183);
-    await expectRejectedWithoutChange(server, () => server.client.request('POST', '/session/verify_code', { token, body: { code: 'abcdef' } }), 107);
-    await expectRejectedWithoutChange(server, () => server.client.request('POST', '/session/verify_code', { token, body: { code: 123456 } }), 107);
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.request('POST', '/session/verify_code', { token, body: { code: 'abcdef' } }),
+      107,
+    );
+    await expectRejectedWithoutChange(
+      server,
+      () => server.client.request('POST', '/session/verify_code', { token, body: { code: 123456 } }),
+      107,
+    );
 
     // Codes last two 10-minute steps past the one they were made in.
     server.clock.advance(10 * 60 * 1000);

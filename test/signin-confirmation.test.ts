@@ -177,7 +177,10 @@ describe('verification methods', () => {
 
 describe('policy knobs', () => {
   test('SIGNIN_CONFIRMATION_FORCE_ALL and _SKIP_FOR_NEW_ACCOUNTS_HOURS=0 make even a new account confirm', async () => {
-    for (const env of [{ SIGNIN_CONFIRMATION_FORCE_ALL: 'true' }, { SIGNIN_CONFIRMATION_SKIP_FOR_NEW_ACCOUNTS_HOURS: '0', SIGNIN_CONFIRMATION_SKIP_FOR_SAME_IP_DAYS: '0' }]) {
+    for (const env of [
+      { SIGNIN_CONFIRMATION_FORCE_ALL: 'true' },
+      { SIGNIN_CONFIRMATION_SKIP_FOR_NEW_ACCOUNTS_HOURS: '0', SIGNIN_CONFIRMATION_SKIP_FOR_SAME_IP_DAYS: '0' },
+    ]) {
       const server = await startTestServer({ env });
       try {
         const email = uniqueEmail('forced');

@@ -3,7 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { expectRejectedWithoutChange, BEYOND_SIGNIN_SHORTCUTS, nextMail, PASSWORD, signUpVerified, uniqueEmail } from './helpers/flows.js';
+import {
+  expectRejectedWithoutChange,
+  BEYOND_SIGNIN_SHORTCUTS,
+  nextMail,
+  PASSWORD,
+  signUpVerified,
+  uniqueEmail,
+} from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.js';
 
@@ -65,5 +72,11 @@ test('sign-up, sign-in, secondary address, resend and unblock code all fail with
   const code = (await nextMail(server, secondary, 'verifySecondaryCode')).headers['x-verify-code'];
   await server.client.request('POST', '/recovery_email/secondary/verify_code', { token, body: { email: secondary, code } });
   const emails = await server.client.request<Array<{ email: string; verified: boolean }>>('GET', '/recovery_emails', { token });
-  assert.deepEqual(emails.map((e) => [e.email, e.verified]), [[existing, true], [secondary, true]]);
+  assert.deepEqual(
+    emails.map((e) => [e.email, e.verified]),
+    [
+      [existing, true],
+      [secondary, true],
+    ],
+  );
 });

@@ -295,9 +295,7 @@ describe('AccountStore and EmailStore', () => {
     assert.equal(await stores.accounts.exists(sameAddress.account.uid), false);
 
     const other = await createAccount(stores);
-    const asSecondary = await rejection(
-      stores.emails.insert(secondaryAddress(other.account.uid, first.account.email.toUpperCase())),
-    );
+    const asSecondary = await rejection(stores.emails.insert(secondaryAddress(other.account.uid, first.account.email.toUpperCase())));
     assert.equal(isUniqueViolation(asSecondary), true, String(asSecondary));
 
     // A sign-up taking another account's secondary address fails on its second row, and
@@ -355,7 +353,7 @@ describe('AccountStore and EmailStore', () => {
     assert.deepEqual(await stores.emails.find(secondary.normalizedEmail), { ...secondary, isVerified: true, verifiedAt: T + 5 });
   });
 
-  test('emails.delete removes its owner\'s address and says whether it did', async () => {
+  test("emails.delete removes its owner's address and says whether it did", async () => {
     const record = await createAccount(stores);
     const stranger = await createAccount(stores);
     const secondary = secondaryAddress(record.account.uid, uniqueEmail('Gone'));
@@ -645,7 +643,10 @@ describe('ReminderStore', () => {
       await stores.reminders.schedule(stranger.uid, kind, T);
     }
     await stores.reminders.cancel(account.uid, ['verificationFirst', 'verificationSecond', 'verificationFinal']);
-    assert.deepEqual((await stores.reminders.list(account.uid)).map((r) => r.kind), ['cadFirst']);
+    assert.deepEqual(
+      (await stores.reminders.list(account.uid)).map((r) => r.kind),
+      ['cadFirst'],
+    );
     assert.equal((await stores.reminders.list(stranger.uid)).length, 3);
   });
 
@@ -1071,7 +1072,10 @@ describe('two connections on one database', () => {
         });
       await Promise.all([inTransaction(T + 3), inTransaction(T + 4)]);
       const scheduled = await b.reminders.list(uid);
-      assert.deepEqual(scheduled.map((r) => r.kind), ['cadFirst', 'cadSecond']);
+      assert.deepEqual(
+        scheduled.map((r) => r.kind),
+        ['cadFirst', 'cadSecond'],
+      );
       assert.ok([T + 3, T + 4].includes(scheduled[1]!.dueAt));
     }
   });

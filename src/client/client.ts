@@ -321,11 +321,7 @@ export class AuthClient {
   }
 
   /** v2 stretches with the stored clientSalt when the account has complete v2 credentials; otherwise v1. */
-  private async passwordCredentials(
-    email: string,
-    password: string,
-    version: KeyStretchVersion,
-  ): Promise<PasswordCredentials> {
+  private async passwordCredentials(email: string, password: string, version: KeyStretchVersion): Promise<PasswordCredentials> {
     if (version === 2) {
       const status = await this.credentialsStatus(email);
       if (status.currentVersion === 'v2' && status.clientSalt && !status.upgradeNeeded) {

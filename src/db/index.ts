@@ -150,9 +150,7 @@ function connect(url: string, { poolSize = 10, sqliteLocking = 'normal' }: DbOpt
         // with one; while another unit of work holds the connection, it waits its turn
         // through Kysely and sees only committed rows (createDb runs reads made inside it on it).
         read: <Row>(query: CompiledQuery<Row>) =>
-          database.inTransaction
-            ? queued(query)
-            : Promise.resolve(statements.prepare(query.sql).all(query.parameters) as Row[]),
+          database.inTransaction ? queued(query) : Promise.resolve(statements.prepare(query.sql).all(query.parameters) as Row[]),
         close: () => kysely.destroy(),
       };
     }

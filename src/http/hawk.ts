@@ -38,7 +38,15 @@ export function parseHawkHeader(header: string): HawkAttributes | null {
   if (header.length > MAX_HEADER_LENGTH) return null;
   const canonical = CANONICAL.exec(header);
   if (canonical) {
-    const [, id, ts, nonce, hash, ext, mac] = canonical as unknown as [string, string, string, string, string | undefined, string | undefined, string];
+    const [, id, ts, nonce, hash, ext, mac] = canonical as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+      string,
+    ];
     const values = [id, ts, nonce, hash, ext, mac];
     if (values.every((value) => value === undefined || ATTRIBUTE_VALUE.test(value))) {
       return { id, ts, nonce, mac, ...(hash === undefined ? {} : { hash }), ...(ext === undefined ? {} : { ext }) };

@@ -128,9 +128,7 @@ function errorResponses(errnos: Set<Errno>): Record<number, TSchema> {
     const { status, message } = ERRNO_TABLE[errno];
     byStatus.set(status, [...(byStatus.get(status) ?? []), `errno ${errno}: ${message}`]);
   }
-  return Object.fromEntries(
-    [...byStatus].map(([status, lines]) => [status, { ...errorBody, description: lines.join('; ') }]),
-  );
+  return Object.fromEntries([...byStatus].map(([status, lines]) => [status, { ...errorBody, description: lines.join('; ') }]));
 }
 
 export interface RouteConfig {

@@ -15,8 +15,7 @@ export const hex = (bytes: number, description?: string): TString =>
 /** Any even-length hex (responses). */
 export const hexOut = (description?: string): TString => Type.String({ pattern: HEX_STRING, description });
 
-export const email = (description = 'Email address'): TString =>
-  Type.String({ format: 'fxa-email', maxLength: 255, description });
+export const email = (description = 'Email address'): TString => Type.String({ format: 'fxa-email', maxLength: 255, description });
 
 export const authPW = hex(32, 'The stretched password (PROTOCOL §1)');
 export const wrapKb = hex(32);
@@ -46,7 +45,6 @@ export const style = Type.Literal('trailhead');
 export const queryBoolean = Type.Boolean();
 
 /** A request body: unknown keys are dropped, not rejected, so newer clients keep working. */
-export const body = <T extends Record<string, TSchema>>(properties: T) =>
-  Type.Object(properties, { additionalProperties: false });
+export const body = <T extends Record<string, TSchema>>(properties: T) => Type.Object(properties, { additionalProperties: false });
 
 export const emptyObject = Type.Object({});

@@ -56,7 +56,10 @@ const SLIDING_WINDOWS_SHA = createHash('sha1').update(SLIDING_WINDOWS_LUA).diges
 export class RedisStore implements EphemeralStore {
   private readonly redis: Redis;
 
-  constructor(url: string, private readonly prefix: string) {
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
     // Fail fast instead of queueing commands forever while Redis is down.
     const RedisClient = loadRedis();
     this.redis = new RedisClient(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });

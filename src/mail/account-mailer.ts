@@ -50,12 +50,7 @@ export class AccountMailer {
   }
 
   /** Sends a notification whose failure must not undo what the user just did. */
-  async notify<T extends TemplateName>(
-    template: T,
-    record: MailAccount,
-    ctx: RequestContext,
-    vars: TemplateVars[T],
-  ): Promise<void> {
+  async notify<T extends TemplateName>(template: T, record: MailAccount, ctx: RequestContext, vars: TemplateVars[T]): Promise<void> {
     try {
       await this.send(template, record, ctx, vars);
     } catch (err) {

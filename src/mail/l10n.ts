@@ -39,7 +39,9 @@ function loadBundles(dir: string): Map<string, FluentBundle> {
 function loadBundle(locale: string, dir: string): FluentBundle {
   // Bidi isolation marks around arguments would end up inside codes and URLs in plain-text mail.
   const bundle = new FluentBundle(locale, { useIsolating: false });
-  const files = readdirSync(dir).filter((name) => name.endsWith('.ftl')).sort();
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.ftl'))
+    .sort();
   for (const file of files) {
     const errors = bundle.addResource(new FluentResource(readFileSync(join(dir, file), 'utf8')));
     if (errors.length > 0) throw new Error(`mail l10n: ${locale}/${file}: ${errors[0]?.message}`);

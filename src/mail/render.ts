@@ -55,9 +55,7 @@ function contextHeaders(message: MailMessage<TemplateName>): Record<string, stri
     ['X-Service-Id', message.service],
     ['X-Uid', message.uid],
   ];
-  return Object.fromEntries(
-    known.flatMap(([name, value]) => (value === undefined || value === '' ? [] : [[name, String(value)]])),
-  );
+  return Object.fromEntries(known.flatMap(([name, value]) => (value === undefined || value === '' ? [] : [[name, String(value)]])));
 }
 
 /**
@@ -68,11 +66,7 @@ function singleLine(text: string): string {
   return text.replace(/[^\S\u00a0\u202f]+/g, ' ').trim();
 }
 
-export function renderMail<T extends TemplateName>(
-  template: T,
-  message: MailMessage<T>,
-  options: RenderOptions,
-): RenderedMail {
+export function renderMail<T extends TemplateName>(template: T, message: MailMessage<T>, options: RenderOptions): RenderedMail {
   const locale = negotiateLocale(message.acceptLanguage, options.locale);
   const l10n = createLocalizer(locale);
   const output = TEMPLATES[template]({

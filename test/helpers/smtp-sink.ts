@@ -46,7 +46,13 @@ function headerRecord(parsed: ParsedMail): Record<string, string> {
   for (const { key, line } of parsed.headerLines) {
     const value = parsed.headers.get(key);
     // mailparser decodes plain headers to strings; structured ones (date, addresses) keep their raw text.
-    headers[key] = typeof value === 'string' ? value : line.slice(line.indexOf(':') + 1).replace(/\r?\n(?=[ \t])/g, '').trim();
+    headers[key] =
+      typeof value === 'string'
+        ? value
+        : line
+            .slice(line.indexOf(':') + 1)
+            .replace(/\r?\n(?=[ \t])/g, '')
+            .trim();
   }
   return headers;
 }

@@ -71,11 +71,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       .addColumn('verifiedAt', t.time),
   ).execute();
   await db.schema.createIndex('sessionTokens_uid').on('sessionTokens').column('uid').execute();
-  await db.schema
-    .createIndex('sessionTokens_verification')
-    .on('sessionTokens')
-    .columns(['uid', 'tokenVerificationId'])
-    .execute();
+  await db.schema.createIndex('sessionTokens_verification').on('sessionTokens').columns(['uid', 'tokenVerificationId']).execute();
 
   await tableOptions(
     dialect,
@@ -89,9 +85,5 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       .addColumn('tokenVerificationId', t.bin(16)),
   ).execute();
   await db.schema.createIndex('keyFetchTokens_uid').on('keyFetchTokens').column('uid').execute();
-  await db.schema
-    .createIndex('keyFetchTokens_verification')
-    .on('keyFetchTokens')
-    .columns(['uid', 'tokenVerificationId'])
-    .execute();
+  await db.schema.createIndex('keyFetchTokens_verification').on('keyFetchTokens').columns(['uid', 'tokenVerificationId']).execute();
 }

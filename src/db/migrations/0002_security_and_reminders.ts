@@ -20,16 +20,8 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       .addColumn('tokenVerificationId', t.bin(16))
       .addColumn('createdAt', t.time, (c) => c.notNull()),
   ).execute();
-  await db.schema
-    .createIndex('securityEvents_uid_ip')
-    .on('securityEvents')
-    .columns(['uid', 'ipAddrHmac', 'createdAt'])
-    .execute();
-  await db.schema
-    .createIndex('securityEvents_verification')
-    .on('securityEvents')
-    .columns(['uid', 'tokenVerificationId'])
-    .execute();
+  await db.schema.createIndex('securityEvents_uid_ip').on('securityEvents').columns(['uid', 'ipAddrHmac', 'createdAt']).execute();
+  await db.schema.createIndex('securityEvents_verification').on('securityEvents').columns(['uid', 'tokenVerificationId']).execute();
 
   await tableOptions(
     dialect,

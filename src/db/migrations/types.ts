@@ -15,8 +15,7 @@ export interface ColumnTypes {
 
 export function columnTypes(dialect: DialectName): ColumnTypes {
   return {
-    bin: (size) =>
-      dialect === 'postgres' ? 'bytea' : dialect === 'mysql' ? sql.raw(`varbinary(${size})`) : 'blob',
+    bin: (size) => (dialect === 'postgres' ? 'bytea' : dialect === 'mysql' ? sql.raw(`varbinary(${size})`) : 'blob'),
     flag: 'smallint',
     time: 'bigint',
     text: (max) => sql.raw(`varchar(${max})`),

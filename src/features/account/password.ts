@@ -26,13 +26,7 @@ export interface PasswordInput {
 
 export type StoredCredentials = Pick<
   Account,
-  | 'authSalt'
-  | 'verifierVersion'
-  | 'verifyHash'
-  | 'wrapWrapKb'
-  | 'verifyHashVersion2'
-  | 'wrapWrapKbVersion2'
-  | 'clientSalt'
+  'authSalt' | 'verifierVersion' | 'verifyHash' | 'wrapWrapKb' | 'verifyHashVersion2' | 'wrapWrapKbVersion2' | 'clientSalt'
 >;
 
 export interface NewCredentials {
@@ -42,10 +36,7 @@ export interface NewCredentials {
   wrapKbVersion2?: Buffer;
 }
 
-export type PasswordCheck =
-  | { outcome: 'match'; version: 1 | 2; wrapKb: Buffer }
-  | { outcome: 'mismatch' }
-  | { outcome: 'mustReset' };
+export type PasswordCheck = { outcome: 'match'; version: 1 | 2; wrapKb: Buffer } | { outcome: 'mismatch' } | { outcome: 'mustReset' };
 
 const CURRENT_VERIFIER_VERSION: VerifierVersion = 1;
 

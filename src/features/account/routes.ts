@@ -143,7 +143,7 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: A
       path: '/account/status',
       tag: 'Account',
       summary: 'Does an account exist?',
-      description: 'With a session token: that account\'s status. Without: whether `uid` exists.',
+      description: "With a session token: that account's status. Without: whether `uid` exists.",
       auth: { strategy: sessionAuth, optional: true },
       errors: [],
       query: Type.Object({ uid: Type.Optional(hex(16)) }),
@@ -248,7 +248,7 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: A
       path: '/account',
       tag: 'Miscellaneous',
       summary: 'Account data',
-      description: 'Subscriptions (none on this server) and the account\'s addresses and password state.',
+      description: "Subscriptions (none on this server) and the account's addresses and password state.",
       auth: { strategy: sessionAuth },
       errors: [ERRNO.UNKNOWN_ACCOUNT],
       response: Type.Object({
@@ -265,4 +265,3 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: A
     }),
   ];
 }
-

@@ -4,16 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { ERRNO, type Errno } from '../../errors.js';
 import { requestContext, type RequestContext } from '../../http/context.js';
-import {
-  authPW,
-  body,
-  email,
-  queryBoolean,
-  redirectTo,
-  resume,
-  service,
-  verificationMethod,
-} from '../../http/schemas.js';
+import { authPW, body, email, queryBoolean, redirectTo, resume, service, verificationMethod } from '../../http/schemas.js';
 import { metricsContextSchema } from '../../protocol/metrics-context.js';
 import { unblockCodeSchema } from '../unblock/schemas.js';
 import type { SigninInput } from './signin.js';

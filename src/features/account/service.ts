@@ -100,55 +100,59 @@ export class AccountService {
     const refusal = signupRefusal(await emails.find(normalizedEmail));
     if (refusal) throw refusal;
 
-    return claims.exclusively(normalizedEmail, () => AppError.accountExists(input.email), async () => {
-      const credentials = await hasher.newCredentials(input);
-      const now = clock.now();
-      const uid = random(16);
-      const emailCode = random(16);
-      const record: AccountRecord = {
-        account: {
+    return claims.exclusively(
+      normalizedEmail,
+      () => AppError.accountExists(input.email),
+      async () => {
+        const credentials = await hasher.newCredentials(input);
+        const now = clock.now();
+        const uid = random(16);
+        const emailCode = random(16);
+        const record: AccountRecord = {
+          account: {
+            uid,
+            email: input.email,
+            normalizedEmail,
+            emailCode,
+            emailVerified: false,
+            kA: random(32),
+            ...credentials.stored,
+            verifierSetAt: now,
+            createdAt: now,
+            locale: ctx.acceptLanguage ?? null,
+            lockedAt: null,
+            profileChangedAt: null,
+            keysChangedAt: null,
+            metricsOptOutAt: null,
+            disabledAt: null,
+          },
+          primary: {
+            normalizedEmail,
+            email: input.email,
+            uid,
+            emailCode,
+            isVerified: false,
+            isPrimary: true,
+            verifiedAt: null,
+            createdAt: now,
+          },
+        };
+        await this.sendSignupMail(record, input, ctx);
+        const tokens = await this.persist(record, credentials, input.wantsKeys, ctx).catch((err: unknown) => {
+          if (isUniqueViolation(err)) throw AppError.accountExists(input.email);
+          throw err;
+        });
+        this.deps.logger.info({ uid: uid.toString('hex'), v2: credentials.wrapKbVersion2 !== undefined }, 'account created');
+        return {
           uid,
-          email: input.email,
-          normalizedEmail,
-          emailCode,
-          emailVerified: false,
-          kA: random(32),
-          ...credentials.stored,
-          verifierSetAt: now,
-          createdAt: now,
-          locale: ctx.acceptLanguage ?? null,
-          lockedAt: null,
-          profileChangedAt: null,
-          keysChangedAt: null,
-          metricsOptOutAt: null,
-          disabledAt: null,
-        },
-        primary: {
-          normalizedEmail,
-          email: input.email,
-          uid,
-          emailCode,
-          isVerified: false,
-          isPrimary: true,
-          verifiedAt: null,
-          createdAt: now,
-        },
-      };
-      await this.sendSignupMail(record, input, ctx);
-      const tokens = await this.persist(record, credentials, input.wantsKeys, ctx).catch((err: unknown) => {
-        if (isUniqueViolation(err)) throw AppError.accountExists(input.email);
-        throw err;
-      });
-      this.deps.logger.info({ uid: uid.toString('hex'), v2: credentials.wrapKbVersion2 !== undefined }, 'account created');
-      return {
-        uid,
-        sessionToken: tokens.session.tokenData,
-        keyFetchToken: tokens.kv1?.tokenData,
-        keyFetchTokenVersion2: tokens.kv2?.tokenData,
-        authAt: seconds(now),
-        verificationMethod: input.verificationMethod,
-      };
-    });
+          sessionToken: tokens.session.tokenData,
+          keyFetchToken: tokens.kv1?.tokenData,
+          keyFetchTokenVersion2: tokens.kv2?.tokenData,
+          authAt: seconds(now),
+          verificationMethod: input.verificationMethod,
+        };
+      },
+    );
   }
 
   private persist(
@@ -267,9 +271,7 @@ export class AccountService {
       throw AppError.unknownAccount(email);
     }
     if (hasPassword(record.account)) {
-      await this.deps.hasher.verify(record.account, authPW, email, () =>
-        customs.recordFailure('passwordCheckFailed', subject),
-      );
+      await this.deps.hasher.verify(record.account, authPW, email, () => customs.recordFailure('passwordCheckFailed', subject));
     } else if (!session) {
       throw AppError.invalidToken('Deleting an account without a password needs its session token');
     }

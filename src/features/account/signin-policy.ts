@@ -22,16 +22,12 @@ export interface SigninFacts {
   unblocked: boolean;
 }
 
-export function decideSessionVerification(
-  policy: Config['signinConfirmation'],
-  facts: SigninFacts,
-): SessionVerificationDecision {
+export function decideSessionVerification(policy: Config['signinConfirmation'], facts: SigninFacts): SessionVerificationDecision {
   if (facts.unblocked) return { needsVerification: false, mustVerify: false };
   const forced = policy.forceAll || (policy.forcedEmailRegex?.test(facts.primaryEmail) ?? false);
   if (forced) return { needsVerification: true, mustVerify: true };
   const accountIsNew =
-    policy.skipForNewAccountsHours > 0 &&
-    facts.now - facts.accountCreatedAt <= policy.skipForNewAccountsHours * 3600 * 1000;
+    policy.skipForNewAccountsHours > 0 && facts.now - facts.accountCreatedAt <= policy.skipForNewAccountsHours * 3600 * 1000;
   const allowListed = policy.skipForEmailRegex?.test(facts.primaryEmail) ?? false;
   if (accountIsNew || allowListed || facts.confirmedFromIpRecently) return { needsVerification: false, mustVerify: false };
   return { needsVerification: true, mustVerify: facts.wantsKeys };

@@ -141,7 +141,6 @@ export class SigninService {
     );
   }
 
-
   /** TOTP arrives in a later issue; until then no account has it, so asking for it is 160. */
   private checkVerificationMethod(method: VerificationMethod | undefined): void {
     if (method === 'totp-2fa') throw new AppError(ERRNO.TOTP_REQUIRED);
@@ -314,9 +313,7 @@ export class SigninService {
     );
     return {
       uid: session.uid,
-      ...(password.version === 2
-        ? { keyFetchTokenVersion2: keyFetch?.tokenData }
-        : { keyFetchToken: keyFetch?.tokenData }),
+      ...(password.version === 2 ? { keyFetchTokenVersion2: keyFetch?.tokenData } : { keyFetchToken: keyFetch?.tokenData }),
       authAt: seconds(authAt),
       metricsEnabled: record.account.metricsOptOutAt === null,
       ...status,

@@ -43,7 +43,8 @@ export function emailsRoutes({ emails, secondaryEmails, reminders, sessionAuth }
       path: '/recovery_email/verify_code',
       tag: 'Emails',
       summary: 'Confirm an address or a sign-in with the code from a mailed link',
-      description: 'The code is the sign-up code (verifies the account) or a sign-in code (confirms that session). Wrong code: errno 105.',
+      description:
+        'The code is the sign-up code (verifies the account) or a sign-in code (confirms that session). Wrong code: errno 105.',
       errors: [ERRNO.UNKNOWN_ACCOUNT, ERRNO.INVALID_VERIFICATION_CODE, ERRNO.THROTTLED],
       body: Type.Object(
         {
@@ -108,7 +109,8 @@ export function emailsRoutes({ emails, secondaryEmails, reminders, sessionAuth }
       path: '/recovery_email/resend_code',
       tag: 'Emails',
       summary: 'Mail the confirmation link again',
-      description: 'The sign-up link while the account is unverified, else the sign-in link this session waits on; nothing when all is confirmed.',
+      description:
+        'The sign-up link while the account is unverified, else the sign-in link this session waits on; nothing when all is confirmed.',
       auth,
       errors: [ERRNO.UNKNOWN_ACCOUNT, ERRNO.THROTTLED, ERRNO.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL, ERRNO.FAILED_TO_SEND_EMAIL],
       query: Type.Object({ service: Type.Optional(service), type: Type.Optional(Type.Literal('upgradeSession')) }),

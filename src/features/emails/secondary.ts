@@ -17,9 +17,7 @@ import type { AddressClaims } from './address-claims.js';
 import type { EmailStore } from './store.js';
 
 export type AddressEventName =
-  | 'account.secondary_email_added'
-  | 'account.secondary_email_removed'
-  | 'account.primary_secondary_swapped';
+  'account.secondary_email_added' | 'account.secondary_email_removed' | 'account.primary_secondary_swapped';
 
 export interface SecondaryEmailDeps {
   db: Db;
@@ -95,20 +93,24 @@ export class SecondaryEmailService {
       verifiedAt: null,
       createdAt: clock.now(),
     };
-    await claims.exclusively(normalizedEmail, () => new AppError(ERRNO.EMAIL_EXISTS), async () => {
-      await this.sendCode(record, address, ctx);
-      await this.deps.db
-        .transaction(async () => {
-          const holder = await store.find(normalizedEmail);
-          refuse(addRefusal(session.uid, holder));
-          if (holder) await claims.release(holder);
-          await store.insert(address);
-        })
-        .catch((err: unknown) => {
-          if (isUniqueViolation(err)) throw new AppError(ERRNO.EMAIL_EXISTS);
-          throw err;
-        });
-    });
+    await claims.exclusively(
+      normalizedEmail,
+      () => new AppError(ERRNO.EMAIL_EXISTS),
+      async () => {
+        await this.sendCode(record, address, ctx);
+        await this.deps.db
+          .transaction(async () => {
+            const holder = await store.find(normalizedEmail);
+            refuse(addRefusal(session.uid, holder));
+            if (holder) await claims.release(holder);
+            await store.insert(address);
+          })
+          .catch((err: unknown) => {
+            if (isUniqueViolation(err)) throw new AppError(ERRNO.EMAIL_EXISTS);
+            throw err;
+          });
+      },
+    );
   }
 
   private sendCode(record: AccountRecord, address: EmailAddress, ctx: RequestContext): Promise<void> {

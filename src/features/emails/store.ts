@@ -70,12 +70,7 @@ export class EmailStore {
 
   /** Makes `normalizedEmail` the account's only primary address (two rows: run in a transaction). */
   async setPrimary(uid: Buffer, normalizedEmail: string): Promise<void> {
-    await this.db.current
-      .updateTable('emails')
-      .set({ isPrimary: 0 })
-      .where('uid', '=', uid)
-      .where('isPrimary', '=', 1)
-      .execute();
+    await this.db.current.updateTable('emails').set({ isPrimary: 0 }).where('uid', '=', uid).where('isPrimary', '=', 1).execute();
     await this.db.current
       .updateTable('emails')
       .set({ isPrimary: 1 })

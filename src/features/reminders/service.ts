@@ -33,8 +33,7 @@ const verificationReminder =
     mail.send(template, record, ctx, { code: record.account.emailCode.toString('hex') });
 
 const cadReminder =
-  (template: 'cadReminderFirst' | 'cadReminderSecond') =>
-  (mail: AccountMailer, record: AccountRecord, ctx: RequestContext) =>
+  (template: 'cadReminderFirst' | 'cadReminderSecond') => (mail: AccountMailer, record: AccountRecord, ctx: RequestContext) =>
     mail.send(template, record, ctx, {});
 
 export const REMINDERS = {
@@ -68,12 +67,7 @@ export interface ReminderDeps {
 export class ReminderService {
   constructor(private readonly deps: ReminderDeps) {}
 
-  private async scheduleAll(
-    uid: Buffer,
-    kinds: readonly ReminderKindName[],
-    from: number,
-    flow?: MetricsContext,
-  ): Promise<void> {
+  private async scheduleAll(uid: Buffer, kinds: readonly ReminderKindName[], from: number, flow?: MetricsContext): Promise<void> {
     for (const kind of kinds) await this.deps.store.schedule(uid, kind, from + REMINDERS[kind].delayMs, flow);
   }
 

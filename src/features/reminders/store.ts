@@ -13,12 +13,7 @@ export class ReminderStore {
    * (Re)schedules `kind` for `uid`: a reminder exists at most once per account, and
    * rescheduling one replaces it in a single statement (two requests may race).
    */
-  async schedule(
-    uid: Buffer,
-    kind: string,
-    dueAt: number,
-    flow: { flowId?: string; flowBeginTime?: number } = {},
-  ): Promise<void> {
+  async schedule(uid: Buffer, kind: string, dueAt: number, flow: { flowId?: string; flowBeginTime?: number } = {}): Promise<void> {
     const row: ReminderRow = {
       uid,
       kind,

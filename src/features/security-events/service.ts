@@ -31,16 +31,14 @@ export class SecurityEventService {
     name: SecurityEventName,
     event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
   ): Promise<void> {
-    await this.store.insert(
-      {
-        uid: event.uid,
-        name,
-        verified: event.verified ? 1 : 0,
-        ipAddrHmac: this.ipHmac(event.uid, event.ip),
-        tokenVerificationId: event.tokenVerificationId ?? null,
-        createdAt: this.clock.now(),
-      },
-    );
+    await this.store.insert({
+      uid: event.uid,
+      name,
+      verified: event.verified ? 1 : 0,
+      ipAddrHmac: this.ipHmac(event.uid, event.ip),
+      tokenVerificationId: event.tokenVerificationId ?? null,
+      createdAt: this.clock.now(),
+    });
   }
 
   async sessionConfirmed(uid: Buffer, tokenVerificationId: Buffer): Promise<void> {

@@ -78,8 +78,16 @@ export function sessionRoutes({ sessions, signin, codes }: SessionRouteDeps): Ro
       description: 'Same confirmation state; a pending confirmation gets its own code.',
       auth,
       errors: [],
-      body: Type.Union([Type.Object({ reason: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: false }), Type.Null()]),
-      response: Type.Object({ uid: hexOut(), sessionToken: hexOut(), ...verificationFields, metricsEnabled: Type.Optional(Type.Boolean()) }),
+      body: Type.Union([
+        Type.Object({ reason: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: false }),
+        Type.Null(),
+      ]),
+      response: Type.Object({
+        uid: hexOut(),
+        sessionToken: hexOut(),
+        ...verificationFields,
+        metricsEnabled: Type.Optional(Type.Boolean()),
+      }),
       async handler({ auth, request }) {
         const session = auth.token;
         const copy = await sessions.duplicate(session, parseUserAgent(request.headers['user-agent']));
@@ -107,7 +115,12 @@ export function sessionRoutes({ sessions, signin, codes }: SessionRouteDeps): Ro
       errors: SIGNIN_ERRORS,
       query: keysQuery,
       body: signinBody,
-      response: Type.Object({ uid: hexOut(), keyFetchToken: Type.Optional(hexOut()), keyFetchTokenVersion2: Type.Optional(hexOut()), ...verificationFields }),
+      response: Type.Object({
+        uid: hexOut(),
+        keyFetchToken: Type.Optional(hexOut()),
+        keyFetchTokenVersion2: Type.Optional(hexOut()),
+        ...verificationFields,
+      }),
       async handler({ auth, body, query, request }) {
         const result = await signin.reauth(auth.token, signinInput(body, query), signinContext(request, body));
         return {

@@ -117,11 +117,7 @@ export class SessionService {
   }
 
   /** A key-fetch token carrying kA‖wrapKb, locked until `verificationId` is confirmed. */
-  async createKeyFetchToken(
-    uid: Buffer,
-    keys: { kA: Buffer; wrapKb: Buffer },
-    verificationId: Buffer | null,
-  ): Promise<IssuedToken> {
+  async createKeyFetchToken(uid: Buffer, keys: { kA: Buffer; wrapKb: Buffer }, verificationId: Buffer | null): Promise<IssuedToken> {
     const tokenData = this.deps.random(TOKEN_DATA_LENGTH);
     const { tokenId, authKey, bundleKey } = deriveToken('keyFetchToken', tokenData);
     await this.deps.store.insertKeyFetch({
@@ -185,10 +181,7 @@ export class SessionService {
     });
   }
 
-  async markReauthenticated(
-    session: SessionToken,
-    changes: { userAgent: UserAgentFields; mustVerify: boolean },
-  ): Promise<number> {
+  async markReauthenticated(session: SessionToken, changes: { userAgent: UserAgentFields; mustVerify: boolean }): Promise<number> {
     const now = this.deps.clock.now();
     await this.deps.store.updateSession(session.id, {
       authAt: now,

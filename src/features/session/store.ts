@@ -104,11 +104,7 @@ export class SessionStore {
 
   /** The owner of a session, for destroying another session of the same account. */
   async findSessionOwner(tokenId: Buffer): Promise<Buffer | undefined> {
-    const row = await this.db.current
-      .selectFrom('sessionTokens')
-      .select('uid')
-      .where('tokenId', '=', tokenId)
-      .executeTakeFirst();
+    const row = await this.db.current.selectFrom('sessionTokens').select('uid').where('tokenId', '=', tokenId).executeTakeFirst();
     return row?.uid;
   }
 

@@ -18,10 +18,7 @@ export function unblockRoutes({ unblock }: { unblock: UnblockService }): RouteSp
       summary: 'Mail an unblock code',
       description: 'The code lets a rate-limited sign-in through (send it as `unblockCode`), once, within an hour.',
       errors: [ERRNO.UNKNOWN_ACCOUNT, ERRNO.THROTTLED, ERRNO.FAILED_TO_SEND_EMAIL],
-      body: Type.Object(
-        { email: email(), metricsContext: Type.Optional(metricsContextSchema) },
-        { additionalProperties: false },
-      ),
+      body: Type.Object({ email: email(), metricsContext: Type.Optional(metricsContextSchema) }, { additionalProperties: false }),
       response: Type.Object({}),
       async handler({ body, request }) {
         await unblock.send(body.email, requestContext(request, { metricsContext: body.metricsContext }));
