@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthClient, ClientError, type SignUpResult } from '../src/client/index.js';
 import { quickStretchV1 } from '../src/crypto/stretch.js';
-import { expectError, expectRejectedWithoutChange, nextMail, PASSWORD, uniqueEmail } from './helpers/flows.js';
+import { clientFrom, expectError, expectRejectedWithoutChange, nextMail, PASSWORD, uniqueEmail } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const SECOND = 1000;
@@ -39,16 +39,7 @@ function freshIp(): string {
 }
 
 /** A client whose requests seem to come from `ip` (the server trusts X-Forwarded-For). */
-function from(ip: string = freshIp()): AuthClient {
-  return new AuthClient(server.url, {
-    now: () => server.clock.now(),
-    fetch: (input, init) => {
-      const headers = new Headers(init?.headers);
-      headers.set('x-forwarded-for', ip);
-      return fetch(input, { ...init, headers });
-    },
-  });
-}
+const from = (ip: string = freshIp()): AuthClient => clientFrom(server, ip);
 
 /** Signs up from an address of its own and confirms the primary with the mailed code. */
 async function signUpVerified(email: string): Promise<SignUpResult> {

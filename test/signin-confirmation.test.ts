@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AuthClient } from '../src/client/index.js';
 import {
   BEYOND_SIGNIN_SHORTCUTS,
+  clientFrom,
   DAY,
   expectError,
   expectRejectedWithoutChange,
@@ -16,18 +16,6 @@ import {
   uniqueEmail,
 } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-
-/** A client whose requests seem to come from `ip` (the server trusts X-Forwarded-For). */
-function clientFrom(server: TestServer, ip: string): AuthClient {
-  return new AuthClient(server.url, {
-    now: () => server.clock.now(),
-    fetch: (input, init) => {
-      const headers = new Headers(init?.headers);
-      headers.set('x-forwarded-for', ip);
-      return fetch(input, { ...init, headers });
-    },
-  });
-}
 
 describe('default policy', () => {
   let server: TestServer;

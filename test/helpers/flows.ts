@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ClientError, type SignUpOptions, type SignUpResult } from '../../src/client/index.js';
+import { AuthClient, ClientError, type SignUpOptions, type SignUpResult } from '../../src/client/index.js';
 import type { TestServer } from './server.js';
 import type { ReceivedMail } from './smtp-sink.js';
 
@@ -68,3 +68,15 @@ export const DAY = 24 * HOUR;
  * shortcut (48 h) and the "confirmed from this IP recently" shortcut (7 days).
  */
 export const BEYOND_SIGNIN_SHORTCUTS = 8 * DAY;
+
+/** A client whose requests seem to come from `ip` (for a server started with TRUST_PROXY=true). */
+export function clientFrom(server: TestServer, ip: string): AuthClient {
+  return new AuthClient(server.url, {
+    now: () => server.clock.now(),
+    fetch: (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('x-forwarded-for', ip);
+      return fetch(input, { ...init, headers });
+    },
+  });
+}

@@ -14,6 +14,7 @@ import type { VerificationMethod } from '../../protocol/verification.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import type { AddressClaims } from '../emails/address-claims.js';
 import type { EmailStore } from '../emails/store.js';
+import type { SecurityEventInput } from '../security-events/service.js';
 import type { SessionToken } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import { hasPassword, type AccountByEmail, type AccountRecord } from './model.js';
@@ -48,10 +49,7 @@ export interface CredentialsStatus {
 export type AccountTokens = Pick<SessionService, 'createSession' | 'createKeyFetchToken' | 'consumeKeyFetchToken'>;
 
 export interface AccountEvents {
-  record(
-    name: 'account.create',
-    event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
-  ): Promise<void>;
+  record(name: 'account.create', event: SecurityEventInput): Promise<void>;
 }
 
 export interface VerificationReminders {

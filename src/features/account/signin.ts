@@ -13,6 +13,7 @@ import { requestSigninDetails, type AccountMailer } from '../../mail/account-mai
 import { normalizeEmail } from '../../protocol/email.js';
 import type { VerificationMethod } from '../../protocol/verification.js';
 import type { Clock, RandomSource } from '../../runtime.js';
+import type { SecurityEventInput } from '../security-events/service.js';
 import type { SessionToken } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import type { UnblockCodes } from '../unblock/codes.js';
@@ -24,10 +25,7 @@ import type { AccountStore } from './store.js';
 export type SigninTokens = Pick<SessionService, 'createSession' | 'createKeyFetchToken' | 'markReauthenticated'>;
 
 export interface SigninEvents {
-  record(
-    name: 'account.login',
-    event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
-  ): Promise<void>;
+  record(name: 'account.login', event: SecurityEventInput): Promise<void>;
   confirmedFromIpRecently(uid: Buffer, ip: string, withinMs: number): Promise<boolean>;
 }
 

@@ -12,6 +12,7 @@ import type { AccountMailer } from '../../mail/account-mailer.js';
 import { normalizeEmail } from '../../protocol/email.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import type { AccountRecord, EmailAddress } from '../account/model.js';
+import type { SecurityEventInput } from '../security-events/service.js';
 import type { SessionToken } from '../session/model.js';
 import type { AddressClaims } from './address-claims.js';
 import type { EmailStore } from './store.js';
@@ -24,7 +25,7 @@ export interface SecondaryEmailDeps {
   store: EmailStore;
   claims: AddressClaims;
   accounts: { get(uid: Buffer): Promise<AccountRecord> };
-  securityEvents: { record(name: AddressEventName, event: { uid: Buffer; ip: string; verified: boolean }): Promise<void> };
+  securityEvents: { record(name: AddressEventName, event: SecurityEventInput): Promise<void> };
   customs: Customs;
   mail: AccountMailer;
   clock: Clock;

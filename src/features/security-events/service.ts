@@ -13,6 +13,15 @@ export type SecurityEventName =
   | 'account.secondary_email_removed'
   | 'account.primary_secondary_swapped';
 
+/** What a feature tells about an event; the IP is kept only as an HMAC. */
+export interface SecurityEventInput {
+  uid: Buffer;
+  ip: string;
+  verified: boolean;
+  /** The session the event belongs to, so confirming that session verifies the event. */
+  tokenVerificationId?: Buffer | null;
+}
+
 /** Events that prove the user stood at this IP and passed a confirmation. */
 const CONFIRMED_PRESENCE: readonly SecurityEventName[] = ['account.create', 'account.login'];
 
@@ -27,10 +36,7 @@ export class SecurityEventService {
     return createHmac('sha256', this.ipHmacKey).update(uid).update(ip).digest();
   }
 
-  async record(
-    name: SecurityEventName,
-    event: { uid: Buffer; ip: string; verified: boolean; tokenVerificationId?: Buffer | null },
-  ): Promise<void> {
+  async record(name: SecurityEventName, event: SecurityEventInput): Promise<void> {
     await this.store.insert({
       uid: event.uid,
       name,
