@@ -41,6 +41,8 @@ export interface Config {
   signinUnblockForcedEmailRegex: RegExp | undefined;
   sessionTokenLifetimeMs: number;
   reminderIntervalMs: number;
+  /** How long a stopping server lets in-flight requests finish before it closes their connections. */
+  shutdownTimeoutMs: number;
   version: string;
 }
 
@@ -220,6 +222,11 @@ export const SETTINGS = {
     default: '60',
     parse: nonNegativeInt,
   },
+  SHUTDOWN_TIMEOUT_SECONDS: {
+    doc: "On SIGTERM or SIGINT the server stops accepting connections and lets in-flight requests finish for at most this long, then closes what is left and exits (a second signal exits at once). Keep the service manager's stop timeout above it.",
+    default: '10',
+    parse: nonNegativeInt,
+  },
   CONFIG_FILE: {
     doc: 'Optional JSON file of settings, keyed by these variable names; environment variables win over it.',
     default: '',
@@ -321,6 +328,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
+    shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     version: packageVersion(),
   };
 }

@@ -20,28 +20,67 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   reminders.start(config.reminderIntervalMs);
   logger.info({ address, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0] }, 'listening');
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    await reminders.stop();
-    await app.close();
-    process.exit(0);
+  // SIGTERM (service managers, `npm start` passing it on) or SIGINT (Ctrl-C): stop accepting
+  // connections, let requests in flight finish for at most SHUTDOWN_TIMEOUT_SECONDS, then close
+  // their connections, release the database and exit 0. A second signal exits at once.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for requests in flight');
+      process.exit(1);
+    }
+    stopping = true;
+    const started = Date.now();
+    logger.info(
+      { signal, timeoutSeconds: config.shutdownTimeoutMs / 1000 },
+      'shutting down: no new connections, draining requests in flight',
+    );
+    const deadline = setTimeout(() => {
+      logger.warn(
+        { timeoutSeconds: config.shutdownTimeoutMs / 1000 },
+        'shutdown: requests still in flight at the timeout; closing their connections',
+      );
+      app.server.server.closeAllConnections();
+      // Closing the services (database, Redis) has no timeout of its own.
+      setTimeout(() => {
+        logger.error('shutdown did not finish; exiting');
+        process.exit(1);
+      }, 5000).unref();
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    reminders
+      .stop()
+      .then(() => app.close())
+      .then(
+        () => {
+          clearTimeout(deadline);
+          logger.info({ ms: Date.now() - started }, 'stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 async function migrate(config: Config, logger: Logger): Promise<void> {
-  const { createDb } = await import('./db/index.js');
+  const { withOperatorDb, DatabaseHeldError } = await import('./db/operator.js');
   const { migrateToLatest } = await import('./db/migrate.js');
-  const db = createDb(config.databaseUrl);
   try {
-    const applied = await migrateToLatest(db);
+    const applied = await withOperatorDb(
+      config,
+      'the server applies migrations itself when it starts, so restart it on the new version instead, or stop it and run migrate again',
+      migrateToLatest,
+    );
     logger.info({ migrations: applied }, applied.length > 0 ? 'database migrated' : 'database already up to date');
-  } finally {
-    await db.close();
+  } catch (err) {
+    if (!(err instanceof DatabaseHeldError)) throw err;
+    process.stderr.write(`migrate: ${err.message}\n`);
+    process.exitCode = 1;
   }
 }
 

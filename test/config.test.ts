@@ -59,6 +59,9 @@ describe('loadConfig', () => {
     assert.equal(config.signinConfirmation.forcedEmailRegex, undefined);
     assert.equal(config.signinConfirmation.skipForEmailRegex, undefined);
     assert.equal(config.sessionTokenLifetimeMs, 28 * DAY);
+    assert.equal(config.shutdownTimeoutMs, 10_000);
+    assert.equal(loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' }).shutdownTimeoutMs, 0);
+    assert.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '-1' }), /SHUTDOWN_TIMEOUT_SECONDS/);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(config.version, pkg.version);
   });

@@ -97,13 +97,13 @@ const readThrough =
   async <Row>(query: CompiledQuery<Row>): Promise<Row[]> =>
     (await kysely.executeQuery(query)).rows as Row[];
 
-function sqliteDatabase(path: string, locking: 'exclusive' | 'normal'): SQLite.Database {
+function sqliteDatabase(path: string, locking: 'exclusive' | 'normal', busyTimeoutMs: number): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new SQLite(path);
+  const database = new SQLite(path, { timeout: busyTimeoutMs });
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${busyTimeoutMs}`);
   // When one connection owns the file, SQLite keeps its WAL index in memory and takes no
   // file locks per statement (three system calls per read otherwise).
   if (locking === 'exclusive' && path !== ':memory:') database.pragma('locking_mode = EXCLUSIVE');
@@ -114,6 +114,14 @@ export interface DbOptions {
   poolSize?: number;
   /** SQLite: 'exclusive' when this process alone opens the file (faster), 'normal' to share it. */
   sqliteLocking?: 'exclusive' | 'normal';
+  /** SQLite: how long a statement waits for another process's lock before SQLITE_BUSY (default 5000). */
+  sqliteBusyTimeoutMs?: number;
+}
+
+/** True when SQLite gave up waiting for a lock another connection or process holds. */
+export function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 export function createDb(url: string, options: DbOptions = {}): Db {
@@ -135,11 +143,14 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   };
 }
 
-function connect(url: string, { poolSize = 10, sqliteLocking = 'normal' }: DbOptions): Omit<Db, 'current' | 'transaction'> {
+function connect(
+  url: string,
+  { poolSize = 10, sqliteLocking = 'normal', sqliteBusyTimeoutMs = 5000 }: DbOptions,
+): Omit<Db, 'current' | 'transaction'> {
   const dialect = dialectOf(url);
   switch (dialect) {
     case 'sqlite': {
-      const database = sqliteDatabase(url.slice('sqlite:'.length), sqliteLocking);
+      const database = sqliteDatabase(url.slice('sqlite:'.length), sqliteLocking, sqliteBusyTimeoutMs);
       const statements = withStatementCache(database);
       const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
       const queued = readThrough(kysely);
