@@ -13,9 +13,25 @@ import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
 import { installErrorHandling, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
+import { registerRetiredVersions, retiredRoutes } from './http/retired.js';
 import { registerRoutes } from './http/route.js';
 import { createValidatorCompiler, validationError } from './http/validation.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
+
+/**
+ * What fxa-auth-server sends on every response: its hapi `routes.security` setting
+ * (`hsts: { maxAge: 31536000, includeSubdomains: true }`, the rest hapi's defaults:
+ * xframe 'deny', xss 'disabled', noOpen, noSniff, no Referrer-Policy) and hapi's
+ * `Cache-Control: no-cache` for responses without a cache TTL, which is all of them.
+ */
+export const SECURITY_HEADERS = {
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-frame-options': 'DENY',
+  'x-xss-protection': '0',
+  'x-download-options': 'noopen',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+} as const;
 
 export interface App {
   server: FastifyInstance;
@@ -61,8 +77,10 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     );
   });
 
-  // Every response, errors included, tells the client the server's time (PROTOCOL §0).
+  // Every response, errors and 404s included, tells the client the server's time (PROTOCOL §0)
+  // and carries the security headers FxA's hapi server sends.
   server.addHook('onRequest', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
     reply.header('Timestamp', String(Math.floor(services.clock.now() / 1000)));
   });
 
@@ -105,7 +123,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
+    ...retiredRoutes(),
   ]);
+  registerRetiredVersions(server);
   registerDockerflow(server, config.version, services.healthChecks);
 
   await server.ready();
