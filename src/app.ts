@@ -61,10 +61,22 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   installErrorHandling(
     server,
     onUndeclaredErrno ?? ((route, errno) => logger.error({ route, errno }, 'route answered an errno it does not declare')),
+    services.metrics,
   );
 
-  // One log line per request, with the route and outcome but nothing from the body.
+  // One log line and one metric per request, with the route and outcome but nothing from the body.
+  const { metrics } = services;
   server.addHook('onResponse', async (request, reply) => {
+    metrics.request(
+      {
+        method: request.method,
+        // The route pattern only: raw URLs would carry ids and make a series per request.
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        errno: reply.errno === 0 ? undefined : reply.errno,
+      },
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,
@@ -104,6 +116,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     },
   });
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+  server.get('/__metrics__', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
+  );
 
   const authenticator = new Authenticator({
     publicUrl: config.publicUrl,
