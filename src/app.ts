@@ -13,9 +13,25 @@ import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
 import { installErrorHandling, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
+import { registerRetiredVersions, retiredRoutes } from './http/retired.js';
 import { registerRoutes } from './http/route.js';
 import { createValidatorCompiler, validationError } from './http/validation.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
+
+/**
+ * The security headers FxA's API sends on every response: HSTS for 180 days with
+ * subdomains (the figure the API contract names; hapi's own default is close to it), and
+ * hapi's defaults for the rest (xframe 'deny', xss 'disabled', noOpen, noSniff, no
+ * Referrer-Policy) plus its `Cache-Control: no-cache` for responses without a cache TTL.
+ */
+export const SECURITY_HEADERS = {
+  'strict-transport-security': 'max-age=15552000; includeSubDomains',
+  'x-frame-options': 'DENY',
+  'x-xss-protection': '0',
+  'x-download-options': 'noopen',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+} as const;
 
 export interface App {
   server: FastifyInstance;
@@ -45,10 +61,22 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   installErrorHandling(
     server,
     onUndeclaredErrno ?? ((route, errno) => logger.error({ route, errno }, 'route answered an errno it does not declare')),
+    services.metrics,
   );
 
-  // One log line per request, with the route and outcome but nothing from the body.
+  // One log line and one metric per request, with the route and outcome but nothing from the body.
+  const { metrics } = services;
   server.addHook('onResponse', async (request, reply) => {
+    metrics.request(
+      {
+        method: request.method,
+        // The route pattern only: raw URLs would carry ids and make a series per request.
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        errno: reply.errno === 0 ? undefined : reply.errno,
+      },
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,
@@ -61,8 +89,10 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     );
   });
 
-  // Every response, errors included, tells the client the server's time (PROTOCOL §0).
+  // Every response, errors and 404s included, tells the client the server's time (PROTOCOL §0)
+  // and carries the security headers FxA's hapi server sends.
   server.addHook('onRequest', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
     reply.header('Timestamp', String(Math.floor(services.clock.now() / 1000)));
   });
 
@@ -86,6 +116,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     },
   });
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger());
+  server.get('/__metrics__', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
+  );
 
   const authenticator = new Authenticator({
     publicUrl: config.publicUrl,
@@ -105,7 +138,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
+    ...retiredRoutes(),
   ]);
+  registerRetiredVersions(server);
   registerDockerflow(server, config.version, services.healthChecks);
 
   await server.ready();

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { scryptAsync } from './crypto/index.js';
-import { noCustoms, StoreCustoms, type Customs } from './customs/index.js';
+import { countDecisions, noCustoms, StoreCustoms, type Customs } from './customs/index.js';
 import { createDb, pingDb, type Db } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { serverSecret } from './db/secrets.js';
@@ -27,7 +27,8 @@ import { ScryptPool, type ScryptFunction } from './hashing/scrypt-pool.js';
 import type { HealthCheck } from './http/dockerflow.js';
 import { createEphemeralStore, type EphemeralStore } from './kv/index.js';
 import { AccountMailer } from './mail/account-mailer.js';
-import { createMailer, type Mailer } from './mail/index.js';
+import { countSends, createMailer, type Mailer } from './mail/index.js';
+import { Metrics, tagFailures } from './metrics.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './runtime.js';
 
 export interface ServiceOverrides {
@@ -57,6 +58,8 @@ export interface Services {
   unblock: UnblockService;
   reminders: ReminderService;
   healthChecks: HealthCheck[];
+  /** This app's Prometheus registry and the counters every part reports to. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -67,19 +70,23 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
-  const kv = overrides.kv ?? createEphemeralStore(config.redisUrl, config.redisKeyPrefix, clock);
-  const mailer =
+  const metrics = new Metrics();
+  // Failures of the ephemeral store are told apart from others in server_errors_total.
+  const kv = tagFailures(overrides.kv ?? createEphemeralStore(config.redisUrl, config.redisKeyPrefix, clock), 'ephemeral_store');
+  const mailer = countSends(
     overrides.mailer ??
-    createMailer({
-      smtpUrl: config.smtpUrl,
-      mailDir: config.mailDir,
-      from: config.mailFrom,
-      contentUrl: config.contentUrl,
-      redirectDomains: config.redirectDomains,
-      logger,
-      clock,
-    });
-  const customs = config.rateLimitEnabled ? new StoreCustoms(kv, clock) : noCustoms;
+      createMailer({
+        smtpUrl: config.smtpUrl,
+        mailDir: config.mailDir,
+        from: config.mailFrom,
+        contentUrl: config.contentUrl,
+        redirectDomains: config.redirectDomains,
+        logger,
+        clock,
+      }),
+    metrics,
+  );
+  const customs = countDecisions(config.rateLimitEnabled ? new StoreCustoms(kv, clock) : noCustoms, metrics);
   const scryptPool = new ScryptPool(
     {
       concurrency: config.scryptConcurrency,
@@ -87,7 +94,9 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       retryAfterSeconds: config.scryptRetryAfterSeconds,
     },
     overrides.scrypt ?? scryptAsync,
+    metrics,
   );
+  metrics.watchScryptPool(scryptPool);
   const mail = new AccountMailer(mailer, logger);
   const securityEvents = new SecurityEventService(new SecurityEventStore(db), await serverSecret(db, 'ipHmacKey', 32, random), clock);
   const unblockCodes = new UnblockCodes(kv, clock, random);
@@ -177,6 +186,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     unblock,
     reminders,
     healthChecks,
+    metrics,
     async close() {
       await mailer.close();
       if (!overrides.kv) await kv.close();

@@ -53,7 +53,8 @@
 //       check('unblockCodeCheck', { ip, uid }) before consuming the code
 //       code not accepted → recordFailure('unblockCodeFailed', { ip, uid }), then 127
 
-import { AppError } from '../errors.js';
+import { AppError, ERRNO } from '../errors.js';
+import type { CustomsMetrics } from '../metrics.js';
 import { normalizeEmail } from '../protocol/email.js';
 import type { EphemeralStore, SlidingWindow } from '../kv/index.js';
 import type { Clock } from '../runtime.js';
@@ -229,3 +230,19 @@ export const noCustoms: Customs = {
   check: async () => {},
   recordFailure: async () => {},
 };
+
+/** Counts each check's decision (allowed, or blocked with 114) per action. */
+export function countDecisions(customs: Customs, metrics: CustomsMetrics): Customs {
+  return {
+    async check(action, subject) {
+      try {
+        await customs.check(action, subject);
+      } catch (err) {
+        if (err instanceof AppError && err.errno === ERRNO.THROTTLED) metrics.decision(action, 'blocked');
+        throw err;
+      }
+      metrics.decision(action, 'allowed');
+    },
+    recordFailure: (kind, subject) => customs.recordFailure(kind, subject),
+  };
+}

@@ -3,7 +3,9 @@
 // at most `queueLimit` waiting; past that the caller gets 503 errno 201 with
 // Retry-After, so load spikes cost neither unbounded memory nor unbounded latency.
 
+import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors.js';
+import type { ScryptMetrics } from '../metrics.js';
 
 export type ScryptFunction = (password: Buffer, salt: Buffer) => Promise<Buffer>;
 
@@ -20,6 +22,7 @@ export class ScryptPool {
   constructor(
     private readonly options: ScryptPoolOptions,
     private readonly scrypt: ScryptFunction,
+    private readonly metrics?: ScryptMetrics,
   ) {
     if (options.concurrency < 1) throw new Error('scrypt concurrency must be at least 1');
   }
@@ -40,13 +43,21 @@ export class ScryptPool {
   private acquire(): Promise<void> {
     if (this.active < this.options.concurrency) {
       this.active++;
+      this.metrics?.waited(0);
       return Promise.resolve();
     }
     if (this.waiting.length >= this.options.queueLimit) {
+      this.metrics?.rejected();
       return Promise.reject(AppError.serverBusy(this.options.retryAfterSeconds));
     }
     // The slot is handed over directly by release(), so `active` stays counted.
-    return new Promise((resolve) => this.waiting.push(resolve));
+    const queuedAt = performance.now();
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.metrics?.waited((performance.now() - queuedAt) / 1000);
+        resolve();
+      }),
+    );
   }
 
   private release(): void {

@@ -4,6 +4,7 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRNO, type Errno } from '../errors.js';
+import { failureCause, type ServerErrorMetrics } from '../metrics.js';
 import type { RouteConfig } from './route.js';
 
 /** Told when a route answers an errno it did not declare (a bug: the OpenAPI document is wrong). */
@@ -28,6 +29,7 @@ function translate(err: FastifyError | AppError | Error): AppError | undefined {
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  reply.errno = error.errno;
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.status(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
 }
@@ -37,15 +39,21 @@ function checkDeclared(request: FastifyRequest, errno: Errno, onUndeclared: Unde
   if (declared && !declared.has(errno)) onUndeclared(`${request.method} ${request.routeOptions.url}`, errno);
 }
 
-export function installErrorHandling(app: FastifyInstance, onUndeclared: UndeclaredErrnoHandler): void {
+export function installErrorHandling(app: FastifyInstance, onUndeclared: UndeclaredErrnoHandler, metrics?: ServerErrorMetrics): void {
+  // The errno of an error response (0: none), for the request metrics.
+  app.decorateReply('errno', 0);
   app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
     const known = translate(err);
     if (known) {
       checkDeclared(request, known.errno as Errno, onUndeclared);
-      if (known.status >= 500) request.log.error({ err: known.cause ?? known, errno: known.errno }, 'request failed');
+      if (known.status >= 500) {
+        request.log.error({ err: known.cause ?? known, errno: known.errno }, 'request failed');
+        metrics?.serverError(known.errno, failureCause(known));
+      }
       return sendError(reply, known);
     }
     request.log.error({ err }, 'unexpected error');
+    metrics?.serverError(ERRNO.UNEXPECTED_ERROR, failureCause(err));
     return sendError(reply, AppError.unexpected(err));
   });
 
@@ -67,4 +75,11 @@ export function installJsonParser(app: FastifyInstance, bodyLimit: number): void
       done(new AppError(ERRNO.INVALID_JSON), undefined);
     }
   });
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The errno of the error this reply answers; 0 for a success. */
+    errno: number;
+  }
 }

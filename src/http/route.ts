@@ -45,6 +45,8 @@ export interface RouteSpec<
   tag: string;
   summary: string;
   description?: string;
+  /** A retired operation: published as deprecated, without a success response (it only ever answers its errors). */
+  retired?: boolean;
   auth?: RouteAuth<T, Optional>;
   /**
    * The errnos the handler may answer, beyond those every route can (validation, size,
@@ -149,11 +151,12 @@ export function registerRoutes(app: FastifyInstance, authenticator: Authenticato
         tags: [spec.tag],
         summary: spec.summary,
         description: spec.description,
+        ...(spec.retired ? { deprecated: true } : {}),
         ...(auth ? { security: [{ [auth.strategy.name]: [] }] } : {}),
         ...(spec.body ? { body: spec.body } : {}),
         ...(spec.query ? { querystring: spec.query } : {}),
         ...(spec.params ? { params: spec.params } : {}),
-        response: { 200: spec.response, ...errorResponses(errnos) },
+        response: { ...(spec.retired ? {} : { 200: spec.response }), ...errorResponses(errnos) },
       },
       // Authentication and the token's preconditions come before validation, as in FxA:
       // a bad or unconfirmed token wins over a bad body.

@@ -1,6 +1,7 @@
 // The mailer: renders a template in the reader's language and hands it to SMTP or to .eml files.
 
 import { AppError, ERRNO } from '../errors.js';
+import type { MailMetrics } from '../metrics.js';
 import { availableLocales } from './l10n.js';
 import { renderMail } from './render.js';
 import { createFileTransport, createSmtpTransport, type MailTransport } from './transports.js';
@@ -54,4 +55,20 @@ function deliveryError(cause: unknown): Record<string, unknown> {
   if (!(cause instanceof Error)) return { message: String(cause) };
   const { code, responseCode, command } = cause as Error & { code?: string; responseCode?: number; command?: string };
   return { message: cause.message, code, responseCode, command };
+}
+
+/** Counts sends and failures (delivery or rendering) per template. */
+export function countSends(mailer: Mailer, metrics: MailMetrics): Mailer {
+  return {
+    async send<T extends TemplateName>(template: T, message: MailMessage<T>): Promise<void> {
+      try {
+        await mailer.send(template, message);
+      } catch (err) {
+        metrics.failed(template);
+        throw err;
+      }
+      metrics.sent(template);
+    },
+    close: () => mailer.close(),
+  };
 }
