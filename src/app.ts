@@ -106,7 +106,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
   ]);
-  registerDockerflow(server, config.version, services.healthChecks);
+  registerDockerflow(server, config.version, services.healthChecks, config.dependencyTimeoutMs);
 
   await server.ready();
   return {

@@ -3,7 +3,15 @@
 // request id — never with the request body or headers, which may hold secrets.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERRNO, type Errno } from '../errors.js';
+import { isDatabaseUnavailable } from '../db/index.js';
+import {
+  AppError,
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  DependencyUnavailableError,
+  ERRNO,
+  findUnavailable,
+  type Errno,
+} from '../errors.js';
 import type { RouteConfig } from './route.js';
 
 /** Told when a route answers an errno it did not declare (a bug: the OpenAPI document is wrong). */
@@ -11,6 +19,10 @@ export type UndeclaredErrnoHandler = (route: string, errno: Errno) => void;
 
 function translate(err: FastifyError | AppError | Error): AppError | undefined {
   if (err instanceof AppError) return err;
+  // The database or Redis is out: FxA's back-off signal, so clients wait and retry.
+  const unavailable =
+    findUnavailable(err) ?? (isDatabaseUnavailable(err) ? new DependencyUnavailableError('database', err) : undefined);
+  if (unavailable) return AppError.serverBusy(DEPENDENCY_RETRY_AFTER_SECONDS, unavailable);
   const code = (err as FastifyError).code;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -45,6 +45,7 @@ export function createMailer(options: MailerOptions): Mailer {
         throw new AppError(ERRNO.FAILED_TO_SEND_EMAIL, { cause });
       }
     },
+    check: () => transport.check(),
     close: () => transport.close(),
   };
 }
