@@ -175,6 +175,8 @@ function connect(
       // mysql2 bounds a statement only when the query is given a `timeout`, and Kysely passes
       // plain SQL: every connection of the pool gets it added.
       pool.on('connection', (connection) => {
+        // A fatal error with no command waiting (server gone while idle) is emitted; the pool drops the connection.
+        connection.on('error', () => {});
         const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
         (connection as unknown as { query: typeof query }).query = (first: unknown, ...rest: unknown[]) =>
           query(typeof first === 'string' ? { sql: first, timeout: queryTimeoutMs } : first, ...rest);
@@ -194,8 +196,10 @@ function connect(
         statement_timeout: queryTimeoutMs,
         keepAlive: true,
       });
-      // An idle client whose server went away emits 'error'; the pool drops it, this keeps it from crashing the process.
+      // A client whose server goes away emits 'error' (idle: on the pool; checked out or after a
+      // query timeout: on itself). The failing query reports it; unheard, it would crash the process.
       pool.on('error', () => {});
+      pool.on('connect', (client) => client.on('error', () => {}));
       const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
       return { kysely, dialect, read: readThrough(kysely), close: () => kysely.destroy() };
     }
