@@ -141,7 +141,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...retiredRoutes(),
   ]);
   registerRetiredVersions(server);
-  registerDockerflow(server, config.version, services.healthChecks);
+  registerDockerflow(server, config.version, services.healthChecks, config.dependencyTimeoutMs);
 
   await server.ready();
   return {

@@ -43,6 +43,11 @@ export interface Config {
   reminderIntervalMs: number;
   /** How long a stopping server lets in-flight requests finish before it closes their connections. */
   shutdownTimeoutMs: number;
+  /** Bound on connecting to Redis / the database, on each Redis command and on each heartbeat check. */
+  dependencyTimeoutMs: number;
+  databaseQueryTimeoutMs: number;
+  /** How long start-up keeps retrying an unreachable dependency before giving up. */
+  startupCheckMs: number;
   version: string;
 }
 
@@ -227,6 +232,21 @@ export const SETTINGS = {
     default: '10',
     parse: nonNegativeInt,
   },
+  DEPENDENCY_TIMEOUT_MS: {
+    doc: 'Bound on connecting to the database or Redis, on each Redis command, on the SMTP check and on each /__heartbeat__ check. A dependency that does not answer in time makes requests answer 503 errno 201 with Retry-After.',
+    default: '2000',
+    parse: positiveInt,
+  },
+  DATABASE_QUERY_TIMEOUT_MS: {
+    doc: 'MySQL/MariaDB and PostgreSQL: bound on each statement (a stalled or overloaded database then answers 503 errno 201).',
+    default: '10000',
+    parse: positiveInt,
+  },
+  STARTUP_CHECK_SECONDS: {
+    doc: 'At start the server checks the database, Redis and mail (SMTP relay or MAIL_DIR), retrying for up to this long, then exits with an error naming the setting that fails (0: one attempt).',
+    default: '10',
+    parse: nonNegativeInt,
+  },
   CONFIG_FILE: {
     doc: 'Optional JSON file of settings, keyed by these variable names; environment variables win over it.',
     default: '',
@@ -329,6 +349,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
     shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
+    dependencyTimeoutMs: get('DEPENDENCY_TIMEOUT_MS'),
+    databaseQueryTimeoutMs: get('DATABASE_QUERY_TIMEOUT_MS'),
+    startupCheckMs: get('STARTUP_CHECK_SECONDS') * 1000,
     version: packageVersion(),
   };
 }

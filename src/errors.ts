@@ -302,8 +302,9 @@ export class AppError extends Error {
       headers: { 'retry-after': String(retryAfterSeconds) },
     });
   }
-  static serverBusy(retryAfterSeconds: number) {
+  static serverBusy(retryAfterSeconds: number, cause?: unknown) {
     return new AppError(ERRNO.SERVER_BUSY, {
+      cause,
       extra: { retryAfter: retryAfterSeconds, retryAfterLocalized: localizeRetryAfter(retryAfterSeconds) },
       headers: { 'retry-after': String(retryAfterSeconds) },
     });
@@ -311,6 +312,32 @@ export class AppError extends Error {
   static unexpected(cause?: unknown) {
     return new AppError(ERRNO.UNEXPECTED_ERROR, { cause });
   }
+}
+
+/** Retry-After sent while a dependency (database, Redis) is unreachable. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A dependency (the database, Redis) could not be reached or did not answer in time. The
+ * HTTP layer answers 503 errno 201 with Retry-After, FxA's back-off signal, so clients wait
+ * and retry instead of reporting a failure; the next request tries the dependency again.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: string,
+    cause: unknown,
+  ) {
+    super(`${dependency} unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/** The DependencyUnavailableError in `err` or its chain of causes, if any. */
+export function findUnavailable(err: unknown): DependencyUnavailableError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof DependencyUnavailableError) return e;
+  }
+  return undefined;
 }
 
 /** A short English phrase for a wait, as FxA's `retryAfterLocalized` gives. */

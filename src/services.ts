@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { scryptAsync } from './crypto/index.js';
 import { countDecisions, noCustoms, StoreCustoms, type Customs } from './customs/index.js';
 import { createDb, pingDb, type Db } from './db/index.js';
+import { checkDependencies, redactUrl, type DependencyCheck } from './dependencies.js';
 import { migrateToLatest } from './db/migrate.js';
 import { serverSecret } from './db/secrets.js';
 import { PasswordHasher } from './features/account/password.js';
@@ -63,18 +64,52 @@ export interface Services {
   close(): Promise<void>;
 }
 
+interface NamedDependency extends DependencyCheck {
+  /** Its key in /__heartbeat__. */
+  name: string;
+}
+
+function dependencyChecks(
+  config: Config,
+  db: Db,
+  kv: EphemeralStore,
+  mailer: Mailer,
+  overrides: ServiceOverrides,
+): NamedDependency[] {
+  const checks: NamedDependency[] = [
+    { name: 'database', setting: 'DATABASE_URL', target: redactUrl(config.databaseUrl), check: () => pingDb(db) },
+    {
+      name: config.redisUrl ? 'redis' : 'store',
+      setting: 'REDIS_URL',
+      target: config.redisUrl && !overrides.kv ? redactUrl(config.redisUrl) : 'in-process store',
+      check: () => kv.ping(),
+    },
+  ];
+  if (overrides.mailer) checks.push({ name: 'mail', setting: 'SMTP_URL', target: 'injected mailer', check: () => mailer.check() });
+  else if (config.smtpUrl)
+    checks.push({ name: 'smtp', setting: 'SMTP_URL', target: redactUrl(config.smtpUrl), check: () => mailer.check() });
+  else checks.push({ name: 'mailDir', setting: 'MAIL_DIR', target: config.mailDir, check: () => mailer.check() });
+  return checks;
+}
+
+async function closeQuietly(resources: ReadonlyArray<{ close(): Promise<void> }>): Promise<void> {
+  for (const resource of resources) await resource.close().catch(() => undefined);
+}
+
 export async function createServices(config: Config, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const random = overrides.random ?? systemRandom;
-  const db = createDb(config.databaseUrl, { sqliteLocking: config.sqliteLocking });
-  const applied = await migrateToLatest(db);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-
-  const metrics = new Metrics();
-  // Failures of the ephemeral store are told apart from others in server_errors_total.
-  const kv = tagFailures(overrides.kv ?? createEphemeralStore(config.redisUrl, config.redisKeyPrefix, clock), 'ephemeral_store');
-  const mailer = countSends(
-    overrides.mailer ??
+  const db = createDb(config.databaseUrl, {
+    sqliteLocking: config.sqliteLocking,
+    connectTimeoutMs: config.dependencyTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
+  const rawKv =
+    overrides.kv ?? createEphemeralStore(config.redisUrl, config.redisKeyPrefix, clock, { timeoutMs: config.dependencyTimeoutMs });
+  let rawMailer: Mailer;
+  try {
+    rawMailer =
+      overrides.mailer ??
       createMailer({
         smtpUrl: config.smtpUrl,
         mailDir: config.mailDir,
@@ -83,9 +118,30 @@ export async function createServices(config: Config, logger: Logger, overrides: 
         redirectDomains: config.redirectDomains,
         logger,
         clock,
-      }),
-    metrics,
-  );
+      });
+  } catch (err) {
+    await closeQuietly(overrides.kv ? [db] : [db, rawKv]);
+    throw err;
+  }
+  const dependencies = dependencyChecks(config, db, rawKv, rawMailer, overrides);
+  try {
+    // Before migrations, so an unreachable database is reported as such, with its setting.
+    await checkDependencies(dependencies, {
+      budgetMs: config.startupCheckMs,
+      attemptTimeoutMs: config.dependencyTimeoutMs,
+      onRetry: (setting, attempt, err) => logger.warn({ setting, attempt, err }, 'dependency not reachable yet; retrying'),
+    });
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (err) {
+    await closeQuietly(overrides.kv ? [rawMailer, db] : [rawMailer, rawKv, db]);
+    throw err;
+  }
+
+  const metrics = new Metrics();
+  // Failures of the ephemeral store are told apart from others in server_errors_total.
+  const kv = tagFailures(rawKv, 'ephemeral_store');
+  const mailer = countSends(rawMailer, metrics);
   const customs = countDecisions(config.rateLimitEnabled ? new StoreCustoms(kv, clock) : noCustoms, metrics);
   const scryptPool = new ScryptPool(
     {
@@ -163,10 +219,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
   });
 
-  const healthChecks: HealthCheck[] = [
-    { name: 'database', check: () => pingDb(db) },
-    { name: config.redisUrl ? 'redis' : 'store', check: () => kv.ping() },
-  ];
+  // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
+  const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
   return {
     config,

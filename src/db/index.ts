@@ -116,6 +116,10 @@ export interface DbOptions {
   sqliteLocking?: 'exclusive' | 'normal';
   /** SQLite: how long a statement waits for another process's lock before SQLITE_BUSY (default 5000). */
   sqliteBusyTimeoutMs?: number;
+  /** MySQL/PostgreSQL: bound on opening a connection (a pool acquire opens one when none is idle). */
+  connectTimeoutMs?: number;
+  /** MySQL/PostgreSQL: bound on each statement, so a stalled server fails requests instead of hanging them. */
+  queryTimeoutMs?: number;
 }
 
 /** True when SQLite gave up waiting for a lock another connection or process holds. */
@@ -145,7 +149,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
 
 function connect(
   url: string,
-  { poolSize = 10, sqliteLocking = 'normal', sqliteBusyTimeoutMs = 5000 }: DbOptions,
+  { poolSize = 10, sqliteLocking = 'normal', sqliteBusyTimeoutMs = 5000, connectTimeoutMs = 5_000, queryTimeoutMs = 10_000 }: DbOptions,
 ): Omit<Db, 'current' | 'transaction'> {
   const dialect = dialectOf(url);
   switch (dialect) {
@@ -173,13 +177,37 @@ function connect(
         charset: 'utf8mb4_bin',
         supportBigNumbers: true,
         bigNumberStrings: false,
+        connectTimeout: connectTimeoutMs,
+        enableKeepAlive: true,
+      });
+      // mysql2 bounds a statement only when the query is given a `timeout`, and Kysely passes
+      // plain SQL: every connection of the pool gets it added.
+      pool.on('connection', (connection) => {
+        // A fatal error with no command waiting (server gone while idle) is emitted; the pool drops the connection.
+        connection.on('error', () => {});
+        const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+        (connection as unknown as { query: typeof query }).query = (first: unknown, ...rest: unknown[]) =>
+          query(typeof first === 'string' ? { sql: first, timeout: queryTimeoutMs } : first, ...rest);
       });
       const kysely = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
       return { kysely, dialect, read: readThrough(kysely), close: () => kysely.destroy() };
     }
     case 'postgres': {
       const pg = require('pg') as typeof Pg;
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes(pg) });
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: poolSize,
+        types: pgTypes(pg),
+        connectionTimeoutMillis: connectTimeoutMs,
+        // Client side (a stalled server or network) and server side (a statement stuck on locks).
+        query_timeout: queryTimeoutMs,
+        statement_timeout: queryTimeoutMs,
+        keepAlive: true,
+      });
+      // A client whose server goes away emits 'error' (idle: on the pool; checked out or after a
+      // query timeout: on itself). The failing query reports it; unheard, it would crash the process.
+      pool.on('error', () => {});
+      pool.on('connect', (client) => client.on('error', () => {}));
       const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
       return { kysely, dialect, read: readThrough(kysely), close: () => kysely.destroy() };
     }
@@ -188,6 +216,48 @@ function connect(
 
 export async function pingDb(db: Db): Promise<void> {
   await sql`SELECT 1`.execute(db.kysely);
+}
+
+const UNREACHABLE_CODES = new Set([
+  // Node sockets (both drivers)
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  // mysql2
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  // PostgreSQL SQLSTATEs: too many connections, statement timeout, admin/crash shutdown, starting up
+  '53300',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+// pg reports its own timeouts and lost connections without a code.
+const PG_UNREACHABLE =
+  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error/i;
+
+/**
+ * True when `err` means the database cannot be reached or did not answer in time (refused,
+ * timed out, connection lost, server shutting down, pool exhausted) rather than a bad
+ * statement: the caller answers 503 and the next request tries again.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { code?: unknown; fatal?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (UNREACHABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  if (e.fatal === true) return true; // mysql2: the connection is unusable
+  if (PG_UNREACHABLE.test(e.message)) return true;
+  // Node's multi-address connect failure (localhost as ::1 and 127.0.0.1)
+  if (Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable)) return true;
+  return false;
 }
 
 /** True when `err` is a primary-key or unique-index conflict, in any of the three dialects. */

@@ -2,13 +2,15 @@
 
 import type {} from '@fastify/swagger'; // adds `hide` to route schemas
 import type { FastifyInstance } from 'fastify';
+import { withTimeout } from '../dependencies.js';
 
 export interface HealthCheck {
   name: string;
   check(): Promise<void>;
 }
 
-export function registerDockerflow(app: FastifyInstance, version: string, checks: HealthCheck[]): void {
+/** Each check is bounded by `timeoutMs`, so a stalled dependency turns the heartbeat into a quick 500, not a hang. */
+export function registerDockerflow(app: FastifyInstance, version: string, checks: HealthCheck[], timeoutMs = 2_000): void {
   const hidden = { schema: { hide: true } };
 
   app.get('/__lbheartbeat__', hidden, async () => ({}));
@@ -20,7 +22,7 @@ export function registerDockerflow(app: FastifyInstance, version: string, checks
     await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
-          await check();
+          await withTimeout(check(), timeoutMs, name);
           results[name] = 'ok';
         } catch (err) {
           request.log.error({ err, check: name }, 'heartbeat check failed');

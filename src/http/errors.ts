@@ -3,7 +3,15 @@
 // request id — never with the request body or headers, which may hold secrets.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERRNO, type Errno } from '../errors.js';
+import { isDatabaseUnavailable } from '../db/index.js';
+import {
+  AppError,
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  DependencyUnavailableError,
+  ERRNO,
+  findUnavailable,
+  type Errno,
+} from '../errors.js';
 import { failureCause, type ServerErrorMetrics } from '../metrics.js';
 import type { RouteConfig } from './route.js';
 
@@ -12,6 +20,10 @@ export type UndeclaredErrnoHandler = (route: string, errno: Errno) => void;
 
 function translate(err: FastifyError | AppError | Error): AppError | undefined {
   if (err instanceof AppError) return err;
+  // The database or Redis is out: FxA's back-off signal, so clients wait and retry.
+  const unavailable =
+    findUnavailable(err) ?? (isDatabaseUnavailable(err) ? new DependencyUnavailableError('database', err) : undefined);
+  if (unavailable) return AppError.serverBusy(DEPENDENCY_RETRY_AFTER_SECONDS, unavailable);
   const code = (err as FastifyError).code;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -77,12 +77,16 @@ export function defineRoute<
 
 export const API_PREFIX = '/v1';
 
-/** What any route may answer: a malformed, invalid or oversized request, or an unexpected failure. */
+/**
+ * What any route may answer: a malformed, invalid or oversized request, an unexpected failure,
+ * or 503 while the database or Redis is out (errno 201, FxA's back-off signal).
+ */
 const EVERY_ROUTE: readonly Errno[] = [
   ERRNO.INVALID_JSON,
   ERRNO.INVALID_PARAMETER,
   ERRNO.MISSING_PARAMETER,
   ERRNO.REQUEST_TOO_LARGE,
+  ERRNO.SERVER_BUSY,
   ERRNO.UNEXPECTED_ERROR,
 ];
 /** What token authentication may answer. */

@@ -1,11 +1,16 @@
 import type { Clock } from '../runtime.js';
 import { MemoryStore } from './memory.js';
-import { RedisStore } from './redis.js';
+import { RedisStore, type RedisStoreOptions } from './redis.js';
 import type { EphemeralStore } from './store.js';
 
 export type { EphemeralStore, SlidingWindow } from './store.js';
 export { MemoryStore } from './memory.js';
 
-export function createEphemeralStore(redisUrl: string | undefined, prefix: string, clock: Clock): EphemeralStore {
-  return redisUrl ? new RedisStore(redisUrl, prefix) : new MemoryStore(clock);
+export function createEphemeralStore(
+  redisUrl: string | undefined,
+  prefix: string,
+  clock: Clock,
+  options: RedisStoreOptions = {},
+): EphemeralStore {
+  return redisUrl ? new RedisStore(redisUrl, prefix, options) : new MemoryStore(clock);
 }

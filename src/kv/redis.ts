@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../errors.js';
 import type { EphemeralStore, SlidingWindow } from './store.js';
 
 // Loaded only when REDIS_URL is set, so the embedded mode does not carry the client.
@@ -52,19 +53,59 @@ return bans
 `;
 const SLIDING_WINDOWS_SHA = createHash('sha1').update(SLIDING_WINDOWS_LUA).digest('hex');
 
-/** The shared store for many instances. Expiry is Redis's own (server clock). */
+/** Redis errors that mean "not now" rather than "wrong command". */
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY)\b/;
+
+export interface RedisStoreOptions {
+  /** Bound on connecting and on every command; past it the call fails with DependencyUnavailableError. */
+  timeoutMs?: number;
+}
+
+/**
+ * The shared store for many instances. Expiry is Redis's own (server clock).
+ *
+ * While Redis is unreachable commands fail at once (no offline queue: a command queued during
+ * an outage would run minutes later, e.g. a claim nobody waits for), a command on a stalled
+ * connection fails after `timeoutMs` and the connection is dropped, and ioredis reconnects by
+ * itself. Every such failure is a DependencyUnavailableError (503 errno 201 to clients).
+ */
 export class RedisStore implements EphemeralStore {
   private readonly redis: Redis;
+  private readonly timeoutMs: number;
+  private everReady = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     url: string,
     private readonly prefix: string,
+    options: RedisStoreOptions = {},
   ) {
-    // Fail fast instead of queueing commands forever while Redis is down.
+    this.timeoutMs = options.timeoutMs ?? 2_000;
     const RedisClient = loadRedis();
-    this.redis = new RedisClient(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    this.redis = new RedisClient(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: this.timeoutMs,
+      commandTimeout: this.timeoutMs,
+      // Reconnect for ever, at most a second apart, so service resumes soon after Redis does.
+      retryStrategy: (times) => Math.min(times * 100, 1_000),
+      lazyConnect: false,
+    });
     this.redis.on('error', () => {
       /* surfaced through the failing command; avoids an unhandled 'error' event */
+    });
+    // connectTimeout covers the TCP connect only: a server (or proxy) that accepts and then
+    // never answers the handshake would leave the client waiting for ever.
+    this.redis.on('connect', () => {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = setTimeout(() => {
+        if (this.redis.status === 'connect') this.redis.disconnect(true);
+      }, this.timeoutMs);
+      this.handshakeTimer.unref();
+    });
+    this.redis.on('ready', () => {
+      this.everReady = true;
+      clearTimeout(this.handshakeTimer);
     });
   }
 
@@ -72,8 +113,42 @@ export class RedisStore implements EphemeralStore {
     return this.prefix + key;
   }
 
-  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.k(key), value, 'PX', ttlMs, 'NX')) === 'OK';
+  /** Waits for the connection, bounded by the timeout (false when it did not come). */
+  private waitReady(): Promise<boolean> {
+    if (this.redis.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ready: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), this.timeoutMs);
+      this.redis.once('ready', onReady);
+    });
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    // Only the first connection is waited for (a store used right after it is created);
+    // afterwards a missing connection means an outage and the command fails fast.
+    if (!this.everReady && this.redis.status !== 'ready') await this.waitReady();
+    try {
+      return await command();
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  private classify(err: unknown): unknown {
+    if (!(err instanceof Error)) return err;
+    if (err.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(err.message)) return err;
+    // A command that timed out on an open connection: the connection is stalled; start afresh.
+    if (/timed out/i.test(err.message) && this.redis.status === 'ready') this.redis.disconnect(true);
+    return new DependencyUnavailableError('redis', err);
+  }
+
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return this.run(async () => (await this.redis.set(this.k(key), value, 'PX', ttlMs, 'NX')) === 'OK');
   }
 
   async firstUse(key: string, windowMs: number): Promise<boolean> {
@@ -85,43 +160,51 @@ export class RedisStore implements EphemeralStore {
     const keys = windows.flatMap((w) => [this.k(`${w.key}:events`), this.k(`${w.key}:ban`)]);
     const args = windows.flatMap((w) => [w.max, w.windowMs, w.banMs, w.record ? 1 : 0, w.gate ? 1 : 0]);
     const params = [keys.length, ...keys, Math.trunc(now), ...args] as const;
-    let result: unknown;
-    try {
-      result = await this.redis.evalsha(SLIDING_WINDOWS_SHA, ...params);
-    } catch (err) {
-      // Cached once per server (and again after a restart or SCRIPT FLUSH).
-      if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
-      result = await this.redis.eval(SLIDING_WINDOWS_LUA, ...params);
-    }
+    const result = await this.run(async (): Promise<unknown> => {
+      try {
+        return await this.redis.evalsha(SLIDING_WINDOWS_SHA, ...params);
+      } catch (err) {
+        // Cached once per server (and again after a restart or SCRIPT FLUSH).
+        if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
+        return this.redis.eval(SLIDING_WINDOWS_LUA, ...params);
+      }
+    });
     return (result as (number | string)[]).map(Number);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.k(key), value, 'PX', ttlMs);
+    await this.run(() => this.redis.set(this.k(key), value, 'PX', ttlMs));
   }
 
-  async get(key: string): Promise<string | null> {
-    return this.redis.get(this.k(key));
+  get(key: string): Promise<string | null> {
+    return this.run(() => this.redis.get(this.k(key)));
   }
 
-  async take(key: string): Promise<string | null> {
-    return this.redis.getdel(this.k(key));
+  take(key: string): Promise<string | null> {
+    return this.run(() => this.redis.getdel(this.k(key)));
   }
 
   async delete(key: string): Promise<void> {
-    await this.redis.del(this.k(key));
+    await this.run(() => this.redis.del(this.k(key)));
   }
 
   async ttl(key: string): Promise<number | null> {
-    const ms = await this.redis.pttl(this.k(key));
+    const ms = await this.run(() => this.redis.pttl(this.k(key)));
     return ms < 0 ? null : ms;
   }
 
+  /** Waits (within the timeout) for a connection, then PINGs. */
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.waitReady();
+    try {
+      await this.redis.ping();
+    } catch (err) {
+      throw this.classify(err);
+    }
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.handshakeTimer);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -46,6 +46,7 @@ export function createMailer(options: MailerOptions): Mailer {
         throw new AppError(ERRNO.FAILED_TO_SEND_EMAIL, { cause });
       }
     },
+    check: () => transport.check(),
     close: () => transport.close(),
   };
 }
@@ -69,6 +70,7 @@ export function countSends(mailer: Mailer, metrics: MailMetrics): Mailer {
       }
       metrics.sent(template);
     },
+    check: () => mailer.check(),
     close: () => mailer.close(),
   };
 }

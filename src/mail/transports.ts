@@ -2,7 +2,7 @@
 // Both log one line per mail with the template and uid only: links and codes are secrets.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Logger } from 'pino';
@@ -16,6 +16,8 @@ export interface DeliveryContext {
 
 export interface MailTransport {
   deliver(mail: SendMailOptions, context: DeliveryContext): Promise<void>;
+  /** Rejects unless a mail could be delivered now (relay reachable, folder writable). */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,10 @@ export function createSmtpTransport(smtpUrl: string, logger: Logger): MailTransp
       const info = await transporter.sendMail(mail);
       logger.info({ ...context, messageId: info.messageId }, 'mail sent');
     },
+    async check() {
+      // Connects, greets and logs in (when the URL has credentials), then quits; bounded by the timeouts above.
+      await transporter.verify();
+    },
     async close() {
       transporter.close();
     },
@@ -75,6 +81,13 @@ export function createFileTransport(mailDir: string, logger: Logger, clock: Cloc
       const file = join(mailDir, fileName(context.template));
       await writeFile(file, message, { flag: 'wx' });
       logger.info({ ...context, file }, 'mail written');
+    },
+    async check() {
+      // Writing is the only test that holds for every user (root passes access(W_OK) on a read-only mount).
+      await mkdir(mailDir, { recursive: true });
+      const probe = join(mailDir, `.write-check-${randomBytes(4).toString('hex')}`);
+      await writeFile(probe, '', { flag: 'wx' });
+      await rm(probe, { force: true });
     },
     async close() {
       builder.close();

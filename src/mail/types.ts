@@ -108,5 +108,7 @@ export interface MailerOptions {
 export interface Mailer {
   /** Renders and delivers one mail; a failed delivery throws AppError errno 151. */
   send<T extends TemplateName>(template: T, message: MailMessage<T>): Promise<void>;
+  /** Rejects unless mail can be delivered now: the SMTP relay answers (and accepts the login), or MAIL_DIR is writable. */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
