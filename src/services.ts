@@ -79,7 +79,8 @@ function dependencyChecks(
   const checks: NamedDependency[] = [
     { name: 'database', setting: 'DATABASE_URL', target: redactUrl(config.databaseUrl), check: () => pingDb(db) },
     {
-      name: config.redisUrl ? 'redis' : 'store',
+      // An injected store (tests, several in-process instances) is whatever it is, not REDIS_URL.
+      name: config.redisUrl && !overrides.kv ? 'redis' : 'store',
       setting: 'REDIS_URL',
       target: config.redisUrl && !overrides.kv ? redactUrl(config.redisUrl) : 'in-process store',
       check: () => kv.ping(),
