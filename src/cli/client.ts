@@ -10,7 +10,8 @@ import { AuthClient, ClientError, type AccountKeys, type KeyStretchVersion, type
 import { InputEnded, terminalPrompter, type Prompter } from './prompt.js';
 import { clearState, defaultStatePath, readState, writeState, type SessionState } from './state.js';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:9000';
+// The server's own default PUBLIC_URL: Hawk signs the host name, so 127.0.0.1 would not do.
+export const DEFAULT_SERVER = 'http://localhost:9000';
 
 const USAGE = `usage: accounts-server client <command> [options]
 

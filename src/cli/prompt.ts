@@ -44,11 +44,16 @@ export function terminalPrompter(input: NodeJS.ReadStream = process.stdin, outpu
   async function nextLine(question: string): Promise<string | undefined> {
     output.write(question);
     startReader();
-    if (lines.length > 0) return lines.shift();
-    if (ended) return undefined;
+    if (lines.length > 0 || ended) {
+      const line = lines.shift();
+      // Piped input is not echoed: end the prompt's line so what follows starts on its own.
+      if (line === undefined || !input.isTTY) output.write('\n');
+      return line;
+    }
     reader!.resume();
     const line = await new Promise<string | undefined>((resolve) => waiting.push(resolve));
     reader?.pause();
+    if (line === undefined || !input.isTTY) output.write('\n');
     return line;
   }
 
