@@ -372,9 +372,10 @@ function sameEmail(a: string, b: string): boolean {
 }
 
 function mailHint(header: string): string {
+  const subject = header === 'X-Signin-Verify-Code' ? '; the 6-digit code is also in the subject' : '';
   return (
     `(A server in embedded mode writes mail as .eml files to its data/mail/ folder: ` +
-    `the code is in the ${header} header; a 6-digit code is also in the subject.)`
+    `the code is in the ${header} header${subject}.)`
   );
 }
 
