@@ -1,4 +1,5 @@
-// CLI: `serve` (default) runs the server; `migrate` brings the database schema up to date.
+// CLI: `serve` (default) runs the server; `migrate` brings the database schema up to date;
+// `client` is a command-line FxA client (src/cli/client.ts), which needs no server settings.
 
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
@@ -88,6 +89,11 @@ const COMMANDS: Record<string, (config: Config, logger: Logger) => Promise<void>
 
 async function main(argv: string[]): Promise<void> {
   const name = argv[0] ?? 'serve';
+  if (name === 'client') {
+    const { runClient } = await import('./cli/client.js');
+    process.exitCode = await runClient(argv.slice(1));
+    return;
+  }
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`usage: main.js [${Object.keys(COMMANDS).join('|')}]\n`);

@@ -52,6 +52,23 @@ export class ClientError extends Error {
   }
 }
 
+/**
+ * The API root of a server given as its origin (`PUBLIC_URL`, possibly below a path) with or
+ * without the `/v1` prefix: `https://a.example/` and `https://a.example/v1` both give
+ * `https://a.example/v1`. Throws on anything but an http(s) URL.
+ */
+export function apiBaseUrl(serverUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(serverUrl.trim());
+  } catch {
+    throw new TypeError(`not a URL: ${serverUrl}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${serverUrl}`);
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${url.origin}${path.endsWith('/v1') ? path : `${path}/v1`}`;
+}
+
 export const ERRNO_INVALID_TIMESTAMP = 111;
 // Smaller differences are left alone: the Timestamp header only has second resolution.
 const CLOCK_RESYNC_THRESHOLD_MS = 30_000;
@@ -70,9 +87,9 @@ export class HttpClient {
   private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
 
-  /** baseUrl includes the version prefix, e.g. `http://127.0.0.1:9000/v1`. */
+  /** baseUrl: the server's origin (its `PUBLIC_URL`), with or without the `/v1` prefix. */
   constructor(baseUrl: string, options: HttpClientOptions = {}) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.baseUrl = apiBaseUrl(baseUrl);
     this.auth = options.auth ?? 'hawk';
     this.now = options.now ?? Date.now;
     this.fetchImpl = options.fetch ?? fetch;
