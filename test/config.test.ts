@@ -36,8 +36,10 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 9000);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.publicUrl, 'http://localhost:9000');
-    assert.equal(config.contentUrl, 'http://localhost:9000');
+    // The address the server listens on and logs, so Hawk signatures made for it verify.
+    assert.equal(config.publicUrl, 'http://127.0.0.1:9000');
+    assert.equal(config.contentUrl, 'http://127.0.0.1:9000');
+    assert.deepEqual(config.redirectDomains, ['127.0.0.1']);
     assert.equal(config.dataDir, resolve('data'));
     assert.equal(config.databaseUrl, `sqlite:${resolve('data', 'accounts.sqlite')}`);
     assert.equal(config.redisUrl, undefined);
