@@ -55,6 +55,8 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
         // The route pattern, or the bare path: query strings may carry codes (e.g. /verify_email?code=…).
         url: request.routeOptions.url ?? request.url.split('?')[0],
         status: reply.statusCode,
+        // Error responses carry the FxA errno, which tells 109 from 110 and 400/107 from 400/108.
+        ...(request.errno === undefined ? {} : { errno: request.errno }),
         ms: Math.round(reply.elapsedTime),
       },
       'request',
@@ -106,7 +108,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
   ]);
-  registerDockerflow(server, config.version, services.healthChecks);
+  registerDockerflow(server, config.version, services.healthChecks, config.commit);
 
   await server.ready();
   return {

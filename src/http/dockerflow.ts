@@ -8,12 +8,13 @@ export interface HealthCheck {
   check(): Promise<void>;
 }
 
-export function registerDockerflow(app: FastifyInstance, version: string, checks: HealthCheck[]): void {
+/** `commit`: the source commit (config GIT_COMMIT, else version.json or .git; see src/config.ts). */
+export function registerDockerflow(app: FastifyInstance, version: string, checks: HealthCheck[], commit = 'unknown'): void {
   const hidden = { schema: { hide: true } };
 
   app.get('/__lbheartbeat__', hidden, async () => ({}));
 
-  app.get('/__version__', hidden, async () => ({ version, commit: process.env.GIT_COMMIT ?? 'unknown' }));
+  app.get('/__version__', hidden, async () => ({ version, commit }));
 
   app.get('/__heartbeat__', hidden, async (request, reply) => {
     const results: Record<string, string> = {};

@@ -27,7 +27,15 @@ function translate(err: FastifyError | AppError | Error): AppError | undefined {
   return undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The errno of the error response sent, for the request log line. */
+    errno?: number;
+  }
+}
+
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  reply.request.errno = error.errno;
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.status(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
 }
