@@ -67,13 +67,15 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   // One log line and one metric per request, with the route and outcome but nothing from the body.
   const { metrics } = services;
   server.addHook('onResponse', async (request, reply) => {
+    // Error responses carry the FxA errno, which tells 109 from 110 and 400/107 from 400/108.
+    const errno = reply.errno === 0 ? undefined : reply.errno;
     metrics.request(
       {
         method: request.method,
         // The route pattern only: raw URLs would carry ids and make a series per request.
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
-        errno: reply.errno === 0 ? undefined : reply.errno,
+        errno,
       },
       reply.elapsedTime / 1000,
     );
@@ -83,6 +85,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
         // The route pattern, or the bare path: query strings may carry codes (e.g. /verify_email?code=…).
         url: request.routeOptions.url ?? request.url.split('?')[0],
         status: reply.statusCode,
+        ...(errno === undefined ? {} : { errno }),
         ms: Math.round(reply.elapsedTime),
       },
       'request',
@@ -141,7 +144,12 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...retiredRoutes(),
   ]);
   registerRetiredVersions(server);
-  registerDockerflow(server, config.version, services.healthChecks, config.dependencyTimeoutMs);
+  registerDockerflow(server, {
+    version: config.version,
+    commit: config.commit,
+    checks: services.healthChecks,
+    timeoutMs: config.dependencyTimeoutMs,
+  });
 
   await server.ready();
   return {

@@ -3,9 +3,18 @@
 // names); the defaults run the embedded mode on a fresh machine with no services.
 // Each variable is documented in README.md; a test keeps the two in step.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A setting or the environment it names is wrong (a bad value, a database that cannot be
+ * reached, a port in use): the CLI prints the message alone, as one line, without a stack.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 export interface Config {
   port: number;
@@ -49,6 +58,8 @@ export interface Config {
   /** How long start-up keeps retrying an unreachable dependency before giving up. */
   startupCheckMs: number;
   version: string;
+  /** The source commit /__version__ reports: GIT_COMMIT, else version.json, else .git, else `unknown`. */
+  commit: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,24 +71,24 @@ interface Setting<T> {
 }
 
 const int = (raw: string): number => {
-  if (!/^-?\d+$/.test(raw)) throw new Error(`expected an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw)) throw new Error(`expected an integer, got ${JSON.stringify(raw)}`);
   return Number(raw);
 };
 const positiveInt = (raw: string): number => {
   const n = int(raw);
-  if (n < 1) throw new Error(`expected a positive integer, got "${raw}"`);
+  if (n < 1) throw new Error(`expected a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 };
 const nonNegativeInt = (raw: string): number => {
   const n = int(raw);
-  if (n < 0) throw new Error(`expected zero or more, got "${raw}"`);
+  if (n < 0) throw new Error(`expected zero or more, got ${JSON.stringify(raw)}`);
   return n;
 };
 const optionalPositiveInt = (raw: string): number | undefined => (raw === '' ? undefined : positiveInt(raw));
 const bool = (raw: string): boolean => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new Error(`expected a boolean, got "${raw}"`);
+  throw new Error(`expected a boolean (true/false, 1/0, yes/no, on/off), got ${JSON.stringify(raw)}`);
 };
 const str = (raw: string): string => raw;
 const optional = (raw: string): string | undefined => (raw === '' ? undefined : raw);
@@ -87,6 +98,68 @@ const list = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 const regex = (raw: string): RegExp | undefined => (raw === '' ? undefined : new RegExp(raw));
+const port = (raw: string): number => {
+  const n = int(raw);
+  if (n < 0 || n > 65535) throw new Error(`expected a TCP port from 0 to 65535, got ${JSON.stringify(raw)}`);
+  return n;
+};
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logLevel = (raw: string): string => {
+  const level = raw.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return level;
+};
+
+/**
+ * An http(s) URL with a host and without user info, query or fragment, returned without its
+ * trailing slash. `origin` also refuses a path: Hawk signs the host and port only, and the API
+ * lives at `/v1` of PUBLIC_URL.
+ */
+function httpUrl(raw: string, { origin }: { origin: boolean }): string {
+  const example = origin ? 'https://accounts.example.com' : 'https://www.example.com';
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  const problem =
+    !url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname
+      ? `expected an http(s) URL such as ${example}`
+      : url.username || url.password
+        ? 'expected no user name or password in the URL'
+        : url.search || url.hash || raw.includes('?') || raw.includes('#')
+          ? 'expected no query or fragment'
+          : origin && url.pathname !== '/'
+            ? 'expected no path (the API is served at /v1 under this URL)'
+            : undefined;
+  if (problem) throw new Error(`${problem}, got ${JSON.stringify(raw)}`);
+  return raw.replace(/\/+$/, '');
+}
+const optionalHttpUrl = (raw: string): string | undefined => (raw === '' ? undefined : httpUrl(raw, { origin: false }));
+const optionalOrigin = (raw: string): string | undefined => (raw === '' ? undefined : httpUrl(raw, { origin: true }));
+const databaseUrl = (raw: string): string | undefined => {
+  if (raw === '') return undefined;
+  if (!/^(sqlite:|(mysql|mariadb|postgres|postgresql):\/\/)/.test(raw)) {
+    throw new Error('expected sqlite:<path>, mysql://…, mariadb://… or postgres://…, got a URL of another kind');
+  }
+  return raw;
+};
+
+/**
+ * PUBLIC_URL's default: the address the server listens on, as a client on this machine
+ * would write it (the wildcard addresses become loopback ones), so that Hawk signatures made
+ * for the logged address verify.
+ */
+export function defaultPublicUrl(host: string, listenPort: number): string {
+  let name = host.trim();
+  if (name === '' || name === '0.0.0.0') name = '127.0.0.1';
+  else if (name === '::' || name === '[::]') name = 'localhost';
+  else if (name.includes(':') && !name.startsWith('[')) name = `[${name}]`;
+  return `http://${name.toLowerCase()}:${listenPort}`;
+}
 
 /** A bare host name as URLs spell it (lower case, IDN as punycode): no scheme, port, path or wildcard. */
 function hostName(raw: string): string {
@@ -98,7 +171,7 @@ function hostName(raw: string): string {
     // reported below
   }
   if (!host || !/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/.test(host)) {
-    throw new Error(`expected host names such as example.com, got "${raw}"`);
+    throw new Error(`expected host names such as example.com, got ${JSON.stringify(raw)}`);
   }
   return host;
 }
@@ -106,17 +179,17 @@ const hostList = (raw: string): string[] => list(raw).map(hostName);
 
 /** The documented settings: name → doc, default (as the env string) and parser. */
 export const SETTINGS = {
-  PORT: { doc: 'TCP port to listen on (0: any free port).', default: '9000', parse: nonNegativeInt },
+  PORT: { doc: 'TCP port to listen on, 0–65535 (0: any free port; then set PUBLIC_URL).', default: '9000', parse: port },
   HOST: { doc: 'Interface to listen on (`0.0.0.0` for all).', default: '127.0.0.1', parse: str },
   PUBLIC_URL: {
-    doc: 'The URL clients use to reach this server, without `/v1`. Its host and port are the ones Hawk signatures cover, and links in emails point here unless CONTENT_URL is set.',
-    default: 'http://localhost:9000',
-    parse: str,
+    doc: 'The URL clients use to reach this server: http(s), without `/v1`, path or query. Its host and port are the ones Hawk signatures cover, and links in emails point here unless CONTENT_URL is set. Defaults to `http://<HOST>:<PORT>` (`127.0.0.1` for HOST `0.0.0.0`, `localhost` for `::`).',
+    default: '',
+    parse: optionalOrigin,
   },
   CONTENT_URL: {
-    doc: 'Origin of the web pages that email links open (verify_email, complete_signin). Defaults to PUBLIC_URL.',
+    doc: 'Origin of the web pages that email links open (verify_email, complete_signin): an http(s) URL. Defaults to PUBLIC_URL.',
     default: '',
-    parse: optional,
+    parse: optionalHttpUrl,
   },
   REDIRECT_DOMAINS: {
     doc: 'Comma-separated host names that a `redirectTo` (which mailed links carry back to the relying party) may point to; their subdomains are allowed too, and only http(s) URLs. Anything else is refused with errno 107. Defaults to the host of CONTENT_URL; setting it replaces that default.',
@@ -125,15 +198,15 @@ export const SETTINGS = {
   },
   DATA_DIR: { doc: 'Folder for embedded-mode state (SQLite file, mail files).', default: 'data', parse: str },
   DATABASE_URL: {
-    doc: 'Database: `sqlite:<path>` (or `sqlite::memory:`), `mysql://user:pass@host:3306/db` (MySQL/MariaDB) or `postgres://user@host:5432/db`. Defaults to `sqlite:<DATA_DIR>/accounts.sqlite`.',
+    doc: 'Database: `sqlite:<path>` (relative to the working directory, or absolute; see the SQLite forms in README.md), `sqlite::memory:`, `mysql://user:pass@host:3306/db` (MySQL/MariaDB) or `postgres://user@host:5432/db`. Defaults to `sqlite:<DATA_DIR>/accounts.sqlite`.',
     default: '',
-    parse: optional,
+    parse: databaseUrl,
   },
   SQLITE_LOCKING: {
     doc: '`exclusive`: this server alone opens the SQLite file (fastest; other processes such as the sqlite3 shell or `npm run migrate` must wait until it stops). `normal`: several processes may share the file.',
     default: 'exclusive',
     parse: (raw: string): 'exclusive' | 'normal' => {
-      if (raw !== 'exclusive' && raw !== 'normal') throw new Error(`expected exclusive or normal, got "${raw}"`);
+      if (raw !== 'exclusive' && raw !== 'normal') throw new Error(`expected exclusive or normal, got ${JSON.stringify(raw)}`);
       return raw;
     },
   },
@@ -160,7 +233,11 @@ export const SETTINGS = {
     default: 'false',
     parse: bool,
   },
-  LOG_LEVEL: { doc: 'pino log level (`fatal`…`trace`, or `silent`).', default: 'info', parse: str },
+  LOG_LEVEL: {
+    doc: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+    default: 'info',
+    parse: logLevel,
+  },
   BODY_LIMIT_BYTES: { doc: 'Largest accepted request body; larger bodies get errno 113.', default: '16384', parse: positiveInt },
   HAWK_TIMESTAMP_SKEW_SECONDS: {
     doc: 'How far a Hawk timestamp may be from server time before errno 111 (clients then resync from `serverTime`). Nonces are remembered for twice this long.',
@@ -247,6 +324,11 @@ export const SETTINGS = {
     default: '10',
     parse: nonNegativeInt,
   },
+  GIT_COMMIT: {
+    doc: 'Source commit reported by `/__version__`. Unset: the `commit` of a Dockerflow `version.json` in the application folder (written by the build), else the checked-out commit of `.git`, else `unknown`.',
+    default: '',
+    parse: optional,
+  },
   CONFIG_FILE: {
     doc: 'Optional JSON file of settings, keyed by these variable names; environment variables win over it.',
     default: '',
@@ -262,39 +344,91 @@ function readConfigFile(path: string | undefined): Env {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`CONFIG_FILE ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`config CONFIG_FILE ${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`${path}: expected a JSON object of settings`);
+    throw new ConfigError(`config CONFIG_FILE ${path}: expected a JSON object of settings`);
   }
   const env: Env = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!(key in SETTINGS)) throw new Error(`${path}: unknown setting ${key}`);
+    if (!(key in SETTINGS)) throw new ConfigError(`config CONFIG_FILE ${path}: unknown setting ${key}`);
     if (value === null) continue; // null means "not set", like an absent key
     env[key] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;
 }
 
+const APP_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(resolve(APP_ROOT, 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
   }
 }
 
+const readText = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+const COMMIT_ID = /^[0-9a-f]{7,64}$/i;
+
+/** The commit `.git` in `root` has checked out (a worktree's `.git` file and packed refs included). */
+export function gitHeadCommit(root: string): string | undefined {
+  let gitDir = resolve(root, '.git');
+  try {
+    if (statSync(gitDir).isFile()) {
+      const pointer = /^gitdir:\s*(.+)$/m.exec(readText(gitDir) ?? '')?.[1]?.trim();
+      if (!pointer) return undefined;
+      gitDir = isAbsolute(pointer) ? pointer : resolve(root, pointer);
+    }
+  } catch {
+    return undefined;
+  }
+  const head = readText(resolve(gitDir, 'HEAD'));
+  if (!head) return undefined;
+  if (COMMIT_ID.test(head)) return head; // detached
+  const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
+  if (!ref) return undefined;
+  // A linked worktree keeps its HEAD but shares refs with the main repository.
+  const common = readText(resolve(gitDir, 'commondir'));
+  const refDirs = [gitDir, ...(common ? [resolve(gitDir, common)] : [])];
+  for (const dir of refDirs) {
+    const loose = readText(resolve(dir, ref));
+    if (loose && COMMIT_ID.test(loose)) return loose;
+  }
+  for (const dir of refDirs) {
+    const packed = readText(resolve(dir, 'packed-refs'));
+    const line = packed?.split('\n').find((entry) => entry.endsWith(` ${ref}`));
+    const id = line?.split(' ')[0];
+    if (id && COMMIT_ID.test(id)) return id;
+  }
+  return undefined;
+}
+
+/** GIT_COMMIT, else Dockerflow's version.json (written at build time), else `.git`, else `unknown`. */
+export function sourceCommit(gitCommit: string | undefined, root = APP_ROOT): string {
+  if (gitCommit) return gitCommit;
+  const versionJson = resolve(root, 'version.json');
+  if (existsSync(versionJson)) {
+    try {
+      const { commit } = JSON.parse(readFileSync(versionJson, 'utf8')) as { commit?: unknown };
+      if (typeof commit === 'string' && commit) return commit;
+    } catch {
+      // fall through to .git
+    }
+  }
+  return gitHeadCommit(root) ?? 'unknown';
+}
+
 /** REDIRECT_DOMAINS' default: the host the mailed links already point to. */
 function hostOf(contentUrl: string): string {
-  let host = '';
-  try {
-    host = new URL(contentUrl).hostname;
-  } catch {
-    // reported below
-  }
-  if (!host) throw new Error(`config CONTENT_URL: expected an http(s) URL with a host, got "${contentUrl}"`);
-  return host;
+  return new URL(contentUrl).hostname;
 }
 
 /** Builds the config from the environment (and CONFIG_FILE); `overrides` wins over both (tests use it). */
@@ -306,13 +440,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     try {
       return setting.parse(raw) as ReturnType<(typeof SETTINGS)[K]['parse']>;
     } catch (err) {
-      throw new Error(`config ${name}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`config ${name}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
     }
   };
 
   const dataDir = resolve(get('DATA_DIR'));
-  const publicUrl = get('PUBLIC_URL').replace(/\/+$/, '');
-  const contentUrl = (get('CONTENT_URL') ?? publicUrl).replace(/\/+$/, '');
+  const publicUrl = get('PUBLIC_URL') ?? defaultPublicUrl(get('HOST'), get('PORT'));
+  const contentUrl = get('CONTENT_URL') ?? publicUrl;
   const redirectDomains = get('REDIRECT_DOMAINS');
   const scryptConcurrency = get('SCRYPT_CONCURRENCY');
   return {
@@ -353,5 +487,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     databaseQueryTimeoutMs: get('DATABASE_QUERY_TIMEOUT_MS'),
     startupCheckMs: get('STARTUP_CHECK_SECONDS') * 1000,
     version: packageVersion(),
+    commit: sourceCommit(get('GIT_COMMIT')),
   };
 }

@@ -1,16 +1,9 @@
 // CLI: `serve` (default) runs the server; `migrate` brings the database schema up to date;
 // `client` is a command-line FxA client (src/cli/client.ts), which needs no server settings.
 
-import { pino, type Logger } from 'pino';
-import { loadConfig, type Config } from './config.js';
-
-function createLogger(config: Config): Logger {
-  return pino({
-    level: config.logLevel,
-    // Belt and braces: nothing should log these, but if something does, they are masked.
-    redact: ['req.headers.authorization', 'authPW', 'authPWVersion2', 'wrapKb', 'wrapKbVersion2', '*.code', '*.tokenData'],
-  });
-}
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logging.js';
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const { buildApp } = await import('./app.js');
@@ -19,7 +12,10 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const address = await app.server.listen({ port: config.port, host: config.host });
   const reminders = new ReminderJob(app.services.reminders, logger);
   reminders.start(config.reminderIntervalMs);
-  logger.info({ address, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0] }, 'listening');
+  logger.info(
+    { address, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0] },
+    `listening on ${address}; clients must use ${config.publicUrl} (PUBLIC_URL)`,
+  );
 
   // SIGTERM (service managers, `npm start` passing it on) or SIGINT (Ctrl-C): stop accepting
   // connections, let requests in flight finish for at most SHUTDOWN_TIMEOUT_SECONDS, then close
@@ -100,10 +96,32 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig();
-  await command(config, createLogger(config));
+  try {
+    await command(config, createLogger(config));
+  } catch (err) {
+    throw listenError(err, config) ?? err;
+  }
+}
+
+/** A failed `listen` as one line naming the setting to change. */
+function listenError(err: unknown, config: Config): ConfigError | undefined {
+  const { code, syscall } = err as { code?: string; syscall?: string };
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return new ConfigError(`PORT ${config.port}: ${where} is already in use by another process; stop it or choose another PORT`);
+  if (code === 'EACCES' && syscall === 'listen')
+    return new ConfigError(
+      `PORT ${config.port}: not allowed to listen on ${where} (ports below 1024 need privileges); choose another PORT`,
+    );
+  if (code === 'EADDRNOTAVAIL' || (code === 'ENOTFOUND' && syscall === 'getaddrinfo'))
+    return new ConfigError(`HOST ${config.host}: not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 or ::`);
+  return undefined;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // Configuration errors are one line naming the setting; anything else is a bug worth its stack.
+  const text =
+    err instanceof ConfigError ? `accounts-server: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`${text}\n`);
   process.exit(1);
 });

@@ -4,11 +4,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, SETTINGS, type SettingName } from '../src/config.js';
+import { pino } from 'pino';
+import { ConfigError, defaultPublicUrl, loadConfig, SETTINGS, sourceCommit, type SettingName } from '../src/config.js';
+import { createDb, redactUrl, sqliteFile } from '../src/db/index.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { REDACT_PATHS } from '../src/logging.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DAY = 24 * 3600 * 1000;
@@ -36,8 +40,10 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     assert.equal(config.port, 9000);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.publicUrl, 'http://localhost:9000');
-    assert.equal(config.contentUrl, 'http://localhost:9000');
+    // The address the server listens on and logs, so Hawk signatures made for it verify.
+    assert.equal(config.publicUrl, 'http://127.0.0.1:9000');
+    assert.equal(config.contentUrl, 'http://127.0.0.1:9000');
+    assert.deepEqual(config.redirectDomains, ['127.0.0.1']);
     assert.equal(config.dataDir, resolve('data'));
     assert.equal(config.databaseUrl, `sqlite:${resolve('data', 'accounts.sqlite')}`);
     assert.equal(config.redisUrl, undefined);
@@ -128,18 +134,56 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_ENABLED', 'maybe'],
     ['TRUST_PROXY', 'sometimes'],
     ['SIGNIN_CONFIRMATION_FORCE_EMAIL_REGEX', '(unclosed'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['LOG_LEVEL', 'verbose'],
+    ['PUBLIC_URL', 'notaurl'],
+    ['PUBLIC_URL', 'localhost:9000'],
+    ['PUBLIC_URL', 'ftp://accounts.example.com'],
+    ['PUBLIC_URL', 'https://accounts.example.com/v1'],
+    ['PUBLIC_URL', 'https://accounts.example.com/?x=1'],
+    ['PUBLIC_URL', 'https://user:pw@accounts.example.com'],
+    ['PUBLIC_URL', 'https://accounts.example.com\nX-Injected: 1'],
+    ['CONTENT_URL', 'www.example.com'],
+    ['DATABASE_URL', 'redis://127.0.0.1:6379'],
   ];
   for (const [name, value] of badValues) {
-    test(`${name}=${JSON.stringify(value)} throws an error naming ${name}`, () => {
+    test(`${name}=${JSON.stringify(value)} throws one line naming ${name}`, () => {
       assert.throws(
         () => loadConfig({ [name]: value }),
         (err: Error) => {
+          assert.ok(err instanceof ConfigError, 'printed without a stack');
           assert.ok(err.message.includes(name), `message names the variable: ${err.message}`);
+          assert.doesNotMatch(err.message, /\n/, 'one line');
           return true;
         },
       );
     });
   }
+
+  test('PORT takes 0 to 65535, LOG_LEVEL any pino level in any case', () => {
+    assert.equal(loadConfig({ PORT: '0', PUBLIC_URL: 'http://127.0.0.1:1' }).port, 0);
+    assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
+    assert.equal(loadConfig({ LOG_LEVEL: 'WARN' }).logLevel, 'warn');
+    assert.equal(loadConfig({ LOG_LEVEL: 'silent' }).logLevel, 'silent');
+  });
+
+  test('PUBLIC_URL defaults to the listening address; CONTENT_URL and REDIRECT_DOMAINS follow it', () => {
+    const changedPort = loadConfig({ PORT: '8080' });
+    assert.equal(changedPort.publicUrl, 'http://127.0.0.1:8080');
+    assert.equal(changedPort.contentUrl, 'http://127.0.0.1:8080');
+    assert.deepEqual(changedPort.redirectDomains, ['127.0.0.1']);
+    assert.equal(loadConfig({ HOST: '0.0.0.0', PORT: '9001' }).publicUrl, 'http://127.0.0.1:9001');
+    assert.equal(loadConfig({ HOST: '::' }).publicUrl, 'http://localhost:9000');
+    assert.equal(loadConfig({ HOST: '::1' }).publicUrl, 'http://[::1]:9000');
+    assert.equal(loadConfig({ HOST: 'Accounts.internal' }).publicUrl, 'http://accounts.internal:9000');
+    assert.equal(defaultPublicUrl('localhost', 1234), 'http://localhost:1234');
+    // An explicit PUBLIC_URL wins, and is what the content and redirect defaults follow.
+    const explicit = loadConfig({ HOST: '0.0.0.0', PUBLIC_URL: 'https://id.example.com/' });
+    assert.equal(explicit.publicUrl, 'https://id.example.com');
+    assert.equal(explicit.contentUrl, 'https://id.example.com');
+    assert.deepEqual(explicit.redirectDomains, ['id.example.com']);
+  });
 
   test('an empty integer setting never silently becomes 0', () => {
     // The documented defaults (README), not read from SETTINGS: the table is what is under test.
@@ -235,5 +279,133 @@ describe('CONFIG_FILE', () => {
 
   test('a missing file throws', () => {
     assert.throws(() => loadConfig({ CONFIG_FILE: join(dir, 'does-not-exist.json') }), /does-not-exist\.json/);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  const cwd = '/work/here';
+
+  test('SQLite URLs are read the way people write them', () => {
+    const forms: Array<[string, string]> = [
+      ['sqlite::memory:', ':memory:'],
+      ['sqlite://:memory:', ':memory:'],
+      ['sqlite:relative.sqlite', '/work/here/relative.sqlite'],
+      ['sqlite:data/accounts.sqlite', '/work/here/data/accounts.sqlite'],
+      ['sqlite:./data/accounts.sqlite', '/work/here/data/accounts.sqlite'],
+      ['sqlite://relative.sqlite', '/work/here/relative.sqlite'],
+      ['sqlite://data/accounts.sqlite', '/work/here/data/accounts.sqlite'],
+      ['sqlite:/srv/accounts/a.sqlite', '/srv/accounts/a.sqlite'],
+      ['sqlite:///srv/accounts/a.sqlite', '/srv/accounts/a.sqlite'],
+      ['sqlite:////srv/accounts/a.sqlite', '/srv/accounts/a.sqlite'],
+      ['sqlite:~/a.sqlite', join(homedir(), 'a.sqlite')],
+    ];
+    for (const [url, file] of forms) assert.equal(sqliteFile(url, cwd), file, url);
+  });
+
+  for (const url of ['sqlite:', 'sqlite://', 'sqlite:///accounts.sqlite', 'sqlite:data.sqlite?mode=ro']) {
+    test(`${url} is refused with one line naming DATABASE_URL`, () => {
+      assert.throws(
+        () => sqliteFile(url, cwd),
+        (err: Error) => err instanceof ConfigError && err.message.startsWith('DATABASE_URL ') && !err.message.includes('\n'),
+      );
+    });
+  }
+
+  test('messages never show the password', () => {
+    assert.equal(redactUrl('mysql://root:hunter2@db:3306/accounts'), 'mysql://root:***@db:3306/accounts');
+    assert.equal(redactUrl('postgres://u@db/a?password=hunter2'), 'postgres://u@db/a?password=***');
+    assert.equal(redactUrl('sqlite:data/a.sqlite'), 'sqlite:data/a.sqlite');
+  });
+
+  test('a database that refuses connections fails the start with one line naming DATABASE_URL and the database', async () => {
+    // Port 1 on the loopback interface: nothing listens there.
+    for (const [url, kind] of [
+      ['postgres://accounts:hunter2@127.0.0.1:1/accounts', 'PostgreSQL'],
+      ['mysql://root:hunter2@127.0.0.1:1/accounts', 'MySQL/MariaDB'],
+    ] as const) {
+      const db = createDb(url);
+      try {
+        await assert.rejects(migrateToLatest(db), (err: Error) => {
+          assert.ok(err instanceof ConfigError, String(err));
+          assert.ok(err.message.startsWith('DATABASE_URL '), err.message);
+          assert.ok(err.message.includes(kind), err.message);
+          assert.ok(err.message.includes('ECONNREFUSED'), err.message);
+          assert.ok(!err.message.includes('hunter2'), err.message);
+          assert.doesNotMatch(err.message, /\n/);
+          return true;
+        });
+      } finally {
+        await db.close();
+      }
+    }
+  });
+});
+
+describe('commit reported by /__version__', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'commit-test-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const sha = (digit: string) => digit.repeat(40);
+
+  test('GIT_COMMIT wins, then version.json, then .git, else unknown', async () => {
+    const root = join(dir, 'app');
+    await mkdir(root);
+    assert.equal(sourceCommit(undefined, root), 'unknown');
+    // A checkout on a branch, the ref packed.
+    await mkdir(join(root, '.git'));
+    await writeFile(join(root, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    await writeFile(join(root, '.git', 'packed-refs'), `# pack-refs\n${sha('1')} refs/heads/main\n`);
+    assert.equal(sourceCommit(undefined, root), sha('1'));
+    // A loose ref wins over the packed one.
+    await mkdir(join(root, '.git', 'refs', 'heads'), { recursive: true });
+    await writeFile(join(root, '.git', 'refs', 'heads', 'main'), `${sha('2')}\n`);
+    assert.equal(sourceCommit(undefined, root), sha('2'));
+    // Detached HEAD.
+    await writeFile(join(root, '.git', 'HEAD'), `${sha('3')}\n`);
+    assert.equal(sourceCommit(undefined, root), sha('3'));
+    // Dockerflow's version.json, written by the build.
+    await writeFile(join(root, 'version.json'), JSON.stringify({ source: 'x', version: '1', commit: 'abc1234' }));
+    assert.equal(sourceCommit(undefined, root), 'abc1234');
+    assert.equal(sourceCommit('fedcba9', root), 'fedcba9');
+    assert.equal(loadConfig({ GIT_COMMIT: 'fedcba9' }).commit, 'fedcba9');
+  });
+
+  test('a linked worktree: .git is a file pointing at its git dir, refs live in the common dir', async () => {
+    const common = join(dir, 'repo.git');
+    const gitDir = join(common, 'worktrees', 'wt');
+    await mkdir(gitDir, { recursive: true });
+    await mkdir(join(common, 'refs', 'heads'), { recursive: true });
+    await writeFile(join(gitDir, 'HEAD'), 'ref: refs/heads/feature\n');
+    await writeFile(join(gitDir, 'commondir'), '../..\n');
+    await writeFile(join(common, 'refs', 'heads', 'feature'), `${sha('4')}\n`);
+    const root = join(dir, 'wt');
+    await mkdir(root);
+    await writeFile(join(root, '.git'), `gitdir: ${gitDir}\n`);
+    assert.equal(sourceCommit(undefined, root), sha('4'));
+  });
+});
+
+describe('log redaction', () => {
+  test('masks verification codes where they travel, keeps error codes', () => {
+    const lines: string[] = [];
+    const logger = pino({ redact: REDACT_PATHS }, { write: (line: string) => lines.push(line) });
+    logger.error({ err: { message: 'connect ECONNREFUSED 127.0.0.1:5432', code: 'ECONNREFUSED' } }, 'database down');
+    logger.info({ body: { uid: 'u', code: 'a1b2c3' }, unblockCode: 'UNBLOCK1' }, 'request body');
+    logger.info(
+      { mail: { headers: { 'X-Verify-Code': 'feedface', 'x-unblock-code': 'UNBLOCK2', 'X-Template-Name': 'verify' } } },
+      'mail',
+    );
+    logger.info({ req: { body: { code: '123456', unblockCode: 'UNBLOCK3' } } }, 'nested');
+    const log = lines.join('');
+    assert.match(log, /"code":"ECONNREFUSED"/);
+    assert.match(log, /"X-Template-Name":"verify"/);
+    for (const secret of ['a1b2c3', 'UNBLOCK1', 'feedface', 'UNBLOCK2', '123456', 'UNBLOCK3']) {
+      assert.ok(!log.includes(secret), `${secret} is masked: ${log}`);
+    }
   });
 });

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { buildApp, type App } from '../src/app.js';
-import { AuthClient, ClientError } from '../src/client/index.js';
+import { AuthClient, ClientError, hawkHeader } from '../src/client/index.js';
 import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logging.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
 import { ERROR_INFO_URL } from '../src/errors.js';
 import { MemoryStore, type SlidingWindow } from '../src/kv/index.js';
@@ -608,8 +608,9 @@ describe('logs', () => {
       SMTP_URL: mail.url,
       REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
       LOG_LEVEL: 'trace',
+      GIT_COMMIT: 'f00dcafe1234',
     });
-    app = await buildApp(config, pino({ level: 'trace' }, stream), { clock, kv });
+    app = await buildApp(config, createLogger(config, stream), { clock, kv });
     const address = await app.server.listen({ port: 0, host: '127.0.0.1' });
     origin = address;
     // Bearer auth: Hawk would sign for PUBLIC_URL's host, which is not the listening port here.
@@ -700,6 +701,67 @@ describe('logs', () => {
     } finally {
       kv.failing = false;
     }
+  });
+
+  type Entry = { level: number; msg: string; status?: number; errno?: number; url?: string; host?: string; publicUrl?: string };
+  const entriesSince = (start: number): Entry[] => lines.slice(start).map((line) => JSON.parse(line) as Entry);
+
+  test('request lines carry the errno of error responses', async () => {
+    const start = lines.length;
+    const bogus = `Bearer fxs_${'ab'.repeat(32)}`;
+    const denied = await fetch(`${origin}/v1/session/status`, { headers: { authorization: bogus } });
+    assert.equal(((await denied.json()) as { errno: number }).errno, 110);
+    const ok = await fetch(`${origin}/__lbheartbeat__`);
+    await ok.arrayBuffer();
+
+    const requests = entriesSince(start).filter((entry) => entry.msg === 'request');
+    assert.deepEqual(
+      requests.map(({ url, status, errno }) => ({ url, status, errno })),
+      [
+        { url: '/v1/session/status', status: 401, errno: 110 },
+        { url: '/__lbheartbeat__', status: 200, errno: undefined },
+      ],
+    );
+  });
+
+  test('a Hawk MAC made for the Host the client used, not PUBLIC_URL, is 109 and a warning naming PUBLIC_URL', async () => {
+    const signup = await client.signUp(email(), 'hawk host password');
+    // PUBLIC_URL is http://127.0.0.1:9; this client signs for the address it connects to.
+    const hawk = new AuthClient(`${origin}/v1`, { now: () => clock.now() });
+    const start = lines.length;
+    await assert.rejects(hawk.sessionStatus(signup.sessionToken), (err: ClientError) => err.errno === 109);
+    await assert.rejects(hawk.sessionStatus(signup.sessionToken), (err: ClientError) => err.errno === 109);
+
+    const host = new URL(origin).host;
+    const warnings = entriesSince(start).filter((entry) => entry.level === 40);
+    assert.equal(warnings.length, 1, 'warned once, not on every request');
+    assert.equal(warnings[0]!.host, host);
+    assert.equal(warnings[0]!.publicUrl, 'http://127.0.0.1:9');
+    assert.match(warnings[0]!.msg, /PUBLIC_URL/);
+    assert.ok(warnings[0]!.msg.includes(host), warnings[0]!.msg);
+
+    // A signature that verifies for no host (a wrong key) is not blamed on PUBLIC_URL.
+    const other = `${origin}/v1/session/status`;
+    const forged = hawkHeader({
+      url: other,
+      method: 'GET',
+      id: deriveToken('sessionToken', Buffer.from(signup.sessionToken, 'hex')).tokenId.toString('hex'),
+      key: randomBytes(32),
+      timestamp: Math.floor(clock.now() / 1000),
+      nonce: 'n1',
+    });
+    const mark = lines.length;
+    const response = await fetch(other, { headers: { authorization: forged } });
+    assert.equal(((await response.json()) as { errno: number }).errno, 109);
+    assert.deepEqual(
+      entriesSince(mark).filter((entry) => entry.level === 40),
+      [],
+    );
+  });
+
+  test('/__version__ reports GIT_COMMIT', async () => {
+    const response = await fetch(`${origin}/__version__`);
+    assert.deepEqual(await response.json(), { version: '0.1.0', commit: 'f00dcafe1234' });
   });
 
   test('/__heartbeat__ → 500 naming the failing dependency', async () => {

@@ -175,7 +175,7 @@ describe('any other redirectTo is errno 107 and changes nothing', () => {
 
 describe('REDIRECT_DOMAINS', () => {
   test('defaults to the host of CONTENT_URL, else of PUBLIC_URL', () => {
-    assert.deepEqual(loadConfig({}).redirectDomains, ['localhost']);
+    assert.deepEqual(loadConfig({}).redirectDomains, ['127.0.0.1']);
     assert.deepEqual(loadConfig({ PUBLIC_URL: 'https://api.example.org' }).redirectDomains, ['api.example.org']);
     const both = { PUBLIC_URL: 'https://api.example.org', CONTENT_URL: 'https://accounts.example.org:8443/' };
     assert.deepEqual(loadConfig(both).redirectDomains, ['accounts.example.org']);

@@ -3,7 +3,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -18,6 +19,7 @@ import {
 } from 'kysely';
 import type * as Mysql from 'mysql2';
 import type Pg from 'pg';
+import { ConfigError } from '../config.js';
 import type { Database } from './schema.js';
 
 // The MySQL and PostgreSQL drivers load only when used: the embedded mode keeps their memory.
@@ -31,6 +33,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** DATABASE_URL without its password, for messages. */
+  url: string;
   /**
    * The connection of the unit of work this call runs in, or the pool outside one. Stores
    * run every statement on it, so a store call inside `transaction` joins the transaction
@@ -56,7 +60,57 @@ export function dialectOf(url: string): DialectName {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (/^(mysql|mariadb):\/\//.test(url)) return 'mysql';
   if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
-  throw new Error(`DATABASE_URL: unsupported scheme in ${url.replace(/\/\/[^@]*@/, '//***@')}`);
+  throw new ConfigError(`DATABASE_URL ${redactUrl(url)}: expected sqlite:<path>, mysql://…, mariadb://… or postgres://…`);
+}
+
+/** `url` with any password replaced by `***` (user info and a `password` query parameter). */
+export function redactUrl(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    return parsed.href;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+/**
+ * The file a `sqlite:` DATABASE_URL names, the way people write them (README has the table):
+ *
+ *   sqlite::memory:  (or sqlite://:memory:)   an in-memory database
+ *   sqlite:data/accounts.sqlite               relative to the working directory
+ *   sqlite://data/accounts.sqlite             the same: `//` does not make a path absolute
+ *   sqlite:/srv/accounts.sqlite               absolute
+ *   sqlite:///srv/accounts.sqlite             absolute, as in file:/// URLs
+ *   sqlite:~/accounts.sqlite                  under the home directory
+ *
+ * `sqlite:///accounts.sqlite` (a file in the filesystem root) is refused: SQLAlchemy spells a
+ * relative path that way, and a file at / is never what was meant. Query strings are refused
+ * rather than becoming part of the file name. Errors name DATABASE_URL.
+ */
+export function sqliteFile(url: string, cwd = process.cwd()): string {
+  if (!url.startsWith('sqlite:')) throw new ConfigError(`DATABASE_URL ${url}: not a sqlite: URL`);
+  let rest = url.slice('sqlite:'.length);
+  const authority = rest.startsWith('//');
+  if (authority) rest = rest.slice(2);
+  if (rest === ':memory:') return ':memory:';
+  const fail = (problem: string): never => {
+    throw new ConfigError(`DATABASE_URL ${url}: ${problem}`);
+  };
+  if (rest === '' || rest === '/') fail('expected a file path, such as sqlite:data/accounts.sqlite');
+  if (/[?#]/.test(rest)) fail('query strings and fragments are not supported; write the file path alone');
+  if (rest === '~' || rest.startsWith('~/')) return resolve(homedir(), rest.slice(2));
+  if (!rest.startsWith('/')) return resolve(cwd, rest);
+  const path = resolve(rest);
+  if (authority && dirname(path) === '/') {
+    fail(
+      `names ${path} in the filesystem root; for a file relative to the working directory write ` +
+        `sqlite:${path.slice(1)}, for an absolute path write its folders too (sqlite:///srv/${path.slice(1)})`,
+    );
+  }
+  return path;
 }
 
 // PostgreSQL sends BIGINT as text to protect precision; our values are millisecond
@@ -97,9 +151,15 @@ const readThrough =
   async <Row>(query: CompiledQuery<Row>): Promise<Row[]> =>
     (await kysely.executeQuery(query)).rows as Row[];
 
-function sqliteDatabase(path: string, locking: 'exclusive' | 'normal', busyTimeoutMs: number): SQLite.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new SQLite(path, { timeout: busyTimeoutMs });
+function sqliteDatabase(url: string, locking: 'exclusive' | 'normal', busyTimeoutMs: number): SQLite.Database {
+  const path = sqliteFile(url);
+  let database: SQLite.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    database = new SQLite(path, { timeout: busyTimeoutMs });
+  } catch (err) {
+    throw new ConfigError(`DATABASE_URL ${url}: cannot open ${path}: ${describeError(err)}`, { cause: err });
+  }
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
@@ -133,6 +193,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   const context = new AsyncLocalStorage<Transaction<Database>>();
   return {
     ...connections,
+    url: redactUrl(url),
     get current(): Executor {
       return context.getStore() ?? connections.kysely;
     },
@@ -150,11 +211,11 @@ export function createDb(url: string, options: DbOptions = {}): Db {
 function connect(
   url: string,
   { poolSize = 10, sqliteLocking = 'normal', sqliteBusyTimeoutMs = 5000, connectTimeoutMs = 5_000, queryTimeoutMs = 10_000 }: DbOptions,
-): Omit<Db, 'current' | 'transaction'> {
+): Omit<Db, 'current' | 'transaction' | 'url'> {
   const dialect = dialectOf(url);
   switch (dialect) {
     case 'sqlite': {
-      const database = sqliteDatabase(url.slice('sqlite:'.length), sqliteLocking, sqliteBusyTimeoutMs);
+      const database = sqliteDatabase(url, sqliteLocking, sqliteBusyTimeoutMs);
       const statements = withStatementCache(database);
       const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
       const queued = readThrough(kysely);
@@ -258,6 +319,39 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // Node's multi-address connect failure (localhost as ::1 and 127.0.0.1)
   if (Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable)) return true;
   return false;
+}
+
+/** One line about a driver error: its message, else (AggregateError of several addresses) theirs, and its code. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: unknown; errors?: unknown[] };
+  const inner = Array.isArray(e.errors) ? e.errors.map((x) => (x instanceof Error ? x.message : String(x))) : [];
+  const message = e.message || [...new Set(inner)].join('; ') || e.name;
+  const code = typeof e.code === 'string' && !message.includes(e.code) ? ` (${e.code})` : '';
+  return `${message}${code}`.replace(/\s*\n\s*/g, ' ');
+}
+
+const DIALECT_NAMES: Record<DialectName, string> = { sqlite: 'SQLite', mysql: 'MySQL/MariaDB', postgres: 'PostgreSQL' };
+
+/**
+ * Runs one query, so that an unreachable database, wrong credentials or a missing database
+ * fail at start with one line naming DATABASE_URL (without its password) instead of a
+ * driver's stack trace, and within `timeoutMs` even when the host never answers.
+ */
+export async function checkConnection(db: Db, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([pingDb(db), timeout]);
+  } catch (err) {
+    const what = DIALECT_NAMES[db.dialect];
+    throw new ConfigError(`DATABASE_URL ${db.url}: cannot use the ${what} database: ${describeError(err)}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True when `err` is a primary-key or unique-index conflict, in any of the three dialects. */

@@ -2,7 +2,7 @@
 // keeps the applied list and a lock, so several instances starting at once are safe.
 
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
-import type { Db, DialectName } from './index.js';
+import { checkConnection, type Db, type DialectName } from './index.js';
 import * as core from './migrations/0001_core.js';
 import * as securityAndReminders from './migrations/0002_security_and_reminders.js';
 import type { DialectMigration } from './migrations/types.js';
@@ -20,6 +20,7 @@ class DialectMigrationProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
+  await checkConnection(db);
   const migrator = new Migrator({ db: db.kysely, provider: new DialectMigrationProvider(db.dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

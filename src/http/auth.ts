@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, ERRNO, type Errno } from '../errors.js';
 import type { EphemeralStore } from '../kv/index.js';
 import type { Clock } from '../runtime.js';
-import { parseHawkHeader, verifyHawkMac, verifyHawkPayloadHash } from './hawk.js';
+import { parseHawkHeader, verifyHawkMac, verifyHawkPayloadHash, type HawkAttributes, type HawkRequestParts } from './hawk.js';
 
 /** What a strategy finds for a tokenId: the Hawk key and the token record handed to the route. */
 export interface ResolvedToken<T> {
@@ -52,11 +52,15 @@ export interface HawkSettings {
 }
 
 const TOKEN_ID_HEX = /^[0-9a-fA-F]{64}$/;
+/** How often the PUBLIC_URL mismatch warning is repeated for one Host. */
+const HOST_MISMATCH_WARNING_INTERVAL_MS = 5 * 60 * 1000;
 const BEARER_TOKEN_ID = /^Bearer ([a-z]+)_([0-9a-f]{64})$/;
 
 export class Authenticator {
   private readonly host: string;
   private readonly port: number;
+  /** Host header → when the PUBLIC_URL mismatch warning was last logged for it. */
+  private readonly mismatchWarnedAt = new Map<string, number>();
 
   constructor(private readonly settings: HawkSettings) {
     const url = new URL(settings.publicUrl);
@@ -98,7 +102,10 @@ export class Authenticator {
     if (!resolved) throw AppError.invalidToken();
 
     const parts = { method: request.method, resource: request.url, host: this.host, port: this.port };
-    if (!verifyHawkMac(resolved.authKey, attributes, parts)) throw AppError.invalidSignature();
+    if (!verifyHawkMac(resolved.authKey, attributes, parts)) {
+      this.explainHostMismatch(request, resolved.authKey, attributes, parts);
+      throw AppError.invalidSignature();
+    }
     // The payload hash is optional in FxA, but when a client sends one it must match the body.
     if (attributes.hash !== undefined) {
       const contentType = request.headers['content-type'] ?? '';
@@ -116,5 +123,36 @@ export class Authenticator {
     if (!(await nonces.firstUse(nonceKey, 2 * skewMs))) throw new AppError(ERRNO.INVALID_NONCE);
 
     return { tokenId, token: resolved.token, scheme: 'hawk' };
+  }
+
+  /**
+   * Clients sign the host and port they connect to; the server verifies against PUBLIC_URL's.
+   * When a MAC fails but would verify for the request's own Host, PUBLIC_URL is most likely
+   * wrong: say so in the log (now and then, per Host). The request still gets 109.
+   */
+  private explainHostMismatch(request: FastifyRequest, authKey: Buffer, attributes: HawkAttributes, parts: HawkRequestParts): void {
+    const seen = request.host; // Host, or X-Forwarded-Host when TRUST_PROXY is on
+    if (!seen) return;
+    let host: string;
+    let port: number;
+    try {
+      const url = new URL(`${request.protocol}://${seen}`);
+      host = url.hostname.toLowerCase();
+      port = url.port ? Number(url.port) : request.protocol === 'https' ? 443 : 80;
+    } catch {
+      return;
+    }
+    if (host === parts.host && port === parts.port) return;
+    if (!verifyHawkMac(authKey, attributes, { ...parts, host, port })) return;
+    const now = this.settings.clock.now();
+    const last = this.mismatchWarnedAt.get(seen);
+    if (last !== undefined && now - last < HOST_MISMATCH_WARNING_INTERVAL_MS) return;
+    if (this.mismatchWarnedAt.size >= 100) this.mismatchWarnedAt.clear();
+    this.mismatchWarnedAt.set(seen, now);
+    request.log.warn(
+      { publicUrl: this.settings.publicUrl, host: seen },
+      `Hawk signature made for Host ${seen}, but PUBLIC_URL is ${this.settings.publicUrl}: ` +
+        'requests get errno 109 until PUBLIC_URL is set to the URL clients use',
+    );
   }
 }

@@ -9,13 +9,21 @@ export interface HealthCheck {
   check(): Promise<void>;
 }
 
-/** Each check is bounded by `timeoutMs`, so a stalled dependency turns the heartbeat into a quick 500, not a hang. */
-export function registerDockerflow(app: FastifyInstance, version: string, checks: HealthCheck[], timeoutMs = 2_000): void {
+export interface DockerflowOptions {
+  version: string;
+  /** The source commit (config GIT_COMMIT, else version.json or .git; see src/config.ts). */
+  commit: string;
+  checks: HealthCheck[];
+  /** Bound on each check, so a stalled dependency turns the heartbeat into a quick 500, not a hang. */
+  timeoutMs: number;
+}
+
+export function registerDockerflow(app: FastifyInstance, { version, commit, checks, timeoutMs }: DockerflowOptions): void {
   const hidden = { schema: { hide: true } };
 
   app.get('/__lbheartbeat__', hidden, async () => ({}));
 
-  app.get('/__version__', hidden, async () => ({ version, commit: process.env.GIT_COMMIT ?? 'unknown' }));
+  app.get('/__version__', hidden, async () => ({ version, commit }));
 
   app.get('/__heartbeat__', hidden, async (request, reply) => {
     const results: Record<string, string> = {};

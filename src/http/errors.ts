@@ -52,7 +52,7 @@ function checkDeclared(request: FastifyRequest, errno: Errno, onUndeclared: Unde
 }
 
 export function installErrorHandling(app: FastifyInstance, onUndeclared: UndeclaredErrnoHandler, metrics?: ServerErrorMetrics): void {
-  // The errno of an error response (0: none), for the request metrics.
+  // The errno of an error response (0: none), for the request log line and metrics.
   app.decorateReply('errno', 0);
   app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
     const known = translate(err);
