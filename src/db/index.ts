@@ -210,7 +210,13 @@ export function createDb(url: string, options: DbOptions = {}): Db {
 
 function connect(
   url: string,
-  { poolSize = 10, sqliteLocking = 'normal', sqliteBusyTimeoutMs = 5000, connectTimeoutMs = 5_000, queryTimeoutMs = 10_000 }: DbOptions,
+  {
+    poolSize = 10,
+    sqliteLocking = 'normal',
+    sqliteBusyTimeoutMs = 5000,
+    connectTimeoutMs = 5_000,
+    queryTimeoutMs = 10_000,
+  }: DbOptions,
 ): Omit<Db, 'current' | 'transaction' | 'url'> {
   const dialect = dialectOf(url);
   switch (dialect) {
