@@ -83,7 +83,7 @@ async function startServer(how: 'npm' | 'node', env: NodeJS.ProcessEnv): Promise
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   const deadline = Date.now() + 60_000; // the launcher may have to build dist/ first
   for (;;) {
-    const listening = lines().find((line) => line.msg === 'listening');
+    const listening = lines().find((line) => typeof line.msg === 'string' && line.msg.startsWith('listening'));
     if (listening) {
       const server: Server = {
         child,
