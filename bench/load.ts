@@ -3,7 +3,7 @@
 // node:net keep-alive sockets: each of `concurrency` connections sends a request,
 // reads the whole response and sends the next one. A hand-rolled client costs a few
 // µs per request, so on a 2-core machine the server, not the generator, is the
-// bottleneck. Hawk requests get a fresh timestamp, nonce and MAC each (PROTOCOL §4.1).
+// bottleneck. Hawk requests get a fresh timestamp, nonce and MAC each (docs/protocol.md §4.1).
 //
 // Counting: requests run for warmupMs + durationMs; only responses that arrive inside
 // the measurement window count, and the server's CPU time (from /proc) is sampled at

@@ -1,4 +1,4 @@
-// `npm run bench`: ratios measured in one run on this machine (DESIGN.md, Benchmarks).
+// `npm run bench`: ratios measured in one run on this machine (README.md, "Benchmarks").
 //
 //   1. login throughput ÷ raw scrypt throughput, same thread count T (target ≥ 0.85)
 //   2. Hawk GET /v1/session/status throughput ÷ bare GET /__lbheartbeat__ (target ≥ 0.35),

@@ -92,7 +92,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     );
   });
 
-  // Every response, errors and 404s included, tells the client the server's time (PROTOCOL §0)
+  // Every response, errors and 404s included, tells the client the server's time (docs/protocol.md §0)
   // and carries the security headers FxA's hapi server sends.
   server.addHook('onRequest', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);

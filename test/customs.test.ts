@@ -1,4 +1,4 @@
-// Built-in rate limits (PROTOCOL §10.4): StoreCustoms over the ephemeral store, then
+// Built-in rate limits (docs/protocol.md §10.4): StoreCustoms over the ephemeral store, then
 // the same rules seen over HTTP. A rule allows `max` events per window; the event past
 // that starts a ban answered with 429 errno 114, `retryAfter` and Retry-After.
 

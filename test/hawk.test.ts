@@ -1,4 +1,4 @@
-// Request authentication (PROTOCOL §4): Hawk with MAC, payload hash, timestamp and
+// Request authentication (docs/protocol.md §4): Hawk with MAC, payload hash, timestamp and
 // nonce checks, and the `Bearer fxs_<tokenId>` form. Every failure is a 401 with the
 // errno of §4.1's table and leaves stored state untouched.
 

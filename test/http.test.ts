@@ -1,4 +1,4 @@
-// The HTTP foundation every endpoint shares (PROTOCOL §0, DESIGN "Conventions"):
+// The HTTP foundation every endpoint shares (docs/protocol.md §0):
 // the Timestamp header, the FxA error body, framework failures mapped to errnos,
 // request validation (107/108), CORS, Dockerflow, the OpenAPI document and logs
 // that never carry secrets.

@@ -43,7 +43,7 @@ function assertKeys(keys: { kA: string; kB: string }): void {
   assert.notEqual(keys.kA, keys.kB);
 }
 
-test('fxa-js-client on the registry sjcl 1.0.8 reproduces the PROTOCOL §11 vectors', async () => {
+test('fxa-js-client on the registry sjcl 1.0.8 reproduces the docs/protocol.md §11 vectors', async () => {
   // package.json overrides fxa-js-client's git pin of sjcl with npm's 1.0.8: check that build
   // computes what the server expects, byte for byte.
   const { credentials, hawkCredentials, hawk, sjcl } = fxaJsInternals();

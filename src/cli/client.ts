@@ -10,8 +10,9 @@ import { AuthClient, ClientError, type AccountKeys, type KeyStretchVersion, type
 import { InputEnded, terminalPrompter, type Prompter } from './prompt.js';
 import { clearState, defaultStatePath, readState, writeState, type SessionState } from './state.js';
 
-// The server's own default PUBLIC_URL: Hawk signs the host name, so 127.0.0.1 would not do.
-export const DEFAULT_SERVER = 'http://localhost:9000';
+// The server's own default PUBLIC_URL (HOST 127.0.0.1, PORT 9000): Hawk signs host and port,
+// so the client must name the server exactly as it names itself.
+export const DEFAULT_SERVER = 'http://127.0.0.1:9000';
 
 const USAGE = `usage: accounts-server client <command> [options]
 

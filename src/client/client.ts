@@ -299,7 +299,7 @@ export class AuthClient {
   /**
    * Runs a password-authenticated call and, on errno 120, retries it once with the
    * signup email the server returned as the v1 salt and the typed address as
-   * `originalLoginEmail` (PROTOCOL §10.2). v2 credentials do not depend on the
+   * `originalLoginEmail` (docs/protocol.md §10.2). v2 credentials do not depend on the
    * email, so a 120 after a v2 attempt is final.
    */
   private async withEmailCaseRetry<T, B extends { originalLoginEmail?: string }>(
@@ -331,7 +331,7 @@ export class AuthClient {
     return { ...(await quickStretchV1(email, password)), keyStretchVersion: 1 };
   }
 
-  /** Both credential sets wrap one client-chosen kB (PROTOCOL §1.3). */
+  /** Both credential sets wrap one client-chosen kB (docs/protocol.md §1.3). */
   private async v2PasswordFields(password: string, v1: StretchedPassword) {
     const clientSalt = makeClientSaltV2(this.randomBytes(16));
     const v2 = await quickStretchV2(password, clientSalt);

@@ -41,7 +41,7 @@ export interface HawkRequest extends HawkOverrides {
   contentType?: string;
 }
 
-/** `Authorization: Hawk …` for one request (PROTOCOL §4.1); payload is hashed only when given. */
+/** `Authorization: Hawk …` for one request (docs/protocol.md §4.1); payload is hashed only when given. */
 export function hawkHeader(request: HawkRequest): string {
   const { url, method, id, key, ...options } = request;
   return hawkClient.header(url, method, {

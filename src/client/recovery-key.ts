@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { hkdf, type RandomBytes } from '../crypto/index.js';
 
-/** Account recovery keys (PROTOCOL §8): all crypto is on the client, the server stores an opaque JWE. */
+/** Account recovery keys (docs/protocol.md §8): all crypto is on the client, the server stores an opaque JWE. */
 
 export const RECOVERY_KEY_LENGTH = 20;
 const RECOVERY_KEY_ID_LENGTH = 16;

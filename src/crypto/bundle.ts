@@ -14,7 +14,7 @@ export class BundleMacError extends Error {
   }
 }
 
-/** ct ‖ HMAC-SHA256(hmacKey, ct) with ct = plaintext ⊕ xorKey (PROTOCOL §5). */
+/** ct ‖ HMAC-SHA256(hmacKey, ct) with ct = plaintext ⊕ xorKey (docs/protocol.md §5). */
 export function bundle(bundleKey: Buffer, keyInfo: string, plaintext: Buffer): Buffer {
   const { hmacKey, xorKey } = bundleKeys(bundleKey, keyInfo, plaintext.length);
   const ciphertext = xor(plaintext, xorKey);

@@ -15,7 +15,7 @@ export const EMAIL_OTP_STEP_SECONDS = 600;
 /** Steps accepted on each side of the current one. */
 export const EMAIL_OTP_WINDOW = 1;
 
-/** Each character comes from 4 random bytes as floor(u32 / 2^32 · 32) (PROTOCOL §6.1). */
+/** Each character comes from 4 random bytes as floor(u32 / 2^32 · 32) (docs/protocol.md §6.1). */
 export function unblockCode(random: RandomBytes = randomBytes): string {
   const bytes = random(4 * UNBLOCK_CODE_LENGTH);
   let code = '';

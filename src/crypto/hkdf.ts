@@ -1,6 +1,6 @@
 import { hkdfSync, timingSafeEqual } from 'node:crypto';
 
-/** Prefix of every onepw HKDF info string (PROTOCOL §0). */
+/** Prefix of every onepw HKDF info string (docs/protocol.md §0). */
 export const NAMESPACE = 'identity.mozilla.com/picl/v1/';
 
 /** RFC 5869 HKDF-SHA256; a missing salt means the empty salt (same as 32 zero bytes). */

@@ -10,7 +10,7 @@ export const TOKEN_KINDS = [
 
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
-/** Prefixes of `Authorization: Bearer <prefix>_<tokenId hex>` (PROTOCOL §4.2). */
+/** Prefixes of `Authorization: Bearer <prefix>_<tokenId hex>` (docs/protocol.md §4.2). */
 export const BEARER_PREFIXES: Readonly<Record<TokenKind, string>> = {
   sessionToken: 'fxs',
   keyFetchToken: 'fxk',

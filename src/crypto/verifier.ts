@@ -1,7 +1,7 @@
 import { scrypt } from 'node:crypto';
 import { constantTimeEqual, hkdf, kw, xor } from './hkdf.js';
 
-/** Server-side stretching of authPW (PROTOCOL §2). */
+/** Server-side stretching of authPW (docs/protocol.md §2). */
 export const SCRYPT_PARAMS = {
   N: 65536,
   r: 8,

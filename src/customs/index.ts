@@ -1,4 +1,4 @@
-// Built-in rate limiting ("customs"), with FxA's default rules (PROTOCOL §10.4).
+// Built-in rate limiting ("customs"), with FxA's default rules (docs/protocol.md §10.4).
 // Counters and bans live in the ephemeral store, so every instance sees the same
 // numbers when Redis is configured. A rule allows `max` events in ANY span of its
 // window (a sliding log, not numbered windows, so nothing doubles at a boundary);
@@ -137,7 +137,7 @@ export type CheckAction = RequestAction | 'accountDestroy' | 'unblockCodeCheck';
 const PASSWORD_CHECKING: ReadonlySet<CheckAction> = new Set<CheckAction>(['accountLogin', 'accountDestroy']);
 /** A ban for failed unblock codes refuses all of these. */
 const USING_UNBLOCK_CODES: ReadonlySet<CheckAction> = new Set<CheckAction>(['unblockCodeCheck', 'sendUnblockCode']);
-/** Throttling these may be lifted with an unblock code mailed to the account (PROTOCOL §6.1). */
+/** Throttling these may be lifted with an unblock code mailed to the account (docs/protocol.md §6.1). */
 const UNBLOCKABLE: ReadonlySet<CheckAction> = new Set<CheckAction>(['accountLogin']);
 export const UNBLOCK_HINT = { verificationMethod: 'email-captcha', verificationReason: 'login' } as const;
 

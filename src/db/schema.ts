@@ -55,7 +55,7 @@ export interface SessionTokensTable {
   uaOSVersion: string | null;
   uaDeviceType: string | null;
   uaFormFactor: string | null;
-  /** Present while the session awaits confirmation (PROTOCOL §3.2). */
+  /** Present while the session awaits confirmation (docs/protocol.md §3.2). */
   tokenVerificationId: Buffer | null;
   mustVerify: Flag;
   verificationMethod: number | null;
@@ -66,7 +66,7 @@ export interface KeyFetchTokensTable {
   tokenId: Buffer;
   authKey: Buffer;
   uid: Buffer;
-  /** kA‖wrapKb bundled at creation (PROTOCOL §5). */
+  /** kA‖wrapKb bundled at creation (docs/protocol.md §5). */
   keyBundle: Buffer;
   createdAt: number;
   /** Shared with the session it was issued with, so confirming one unlocks both. */

@@ -1,4 +1,4 @@
-// Token authentication for FxA routes (PROTOCOL §4): Hawk with full MAC, payload-hash,
+// Token authentication for FxA routes (docs/protocol.md §4): Hawk with full MAC, payload-hash,
 // timestamp and nonce checks, or the bearer token-id form `Bearer fxs_<tokenId>`
 // that current Mozilla clients send. Each route names one strategy; the strategy
 // looks the tokenId up in its own token table only.

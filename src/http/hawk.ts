@@ -1,4 +1,4 @@
-// Hawk request verification (hawk.1 header scheme, PROTOCOL §4.1), written for the
+// Hawk request verification (hawk.1 header scheme, docs/protocol.md §4.1), written for the
 // server's hot path: one parse, one HMAC, no allocation-heavy error objects. The
 // `hawk` package still signs requests in our client, and tests check both agree.
 

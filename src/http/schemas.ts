@@ -17,7 +17,7 @@ export const hexOut = (description?: string): TString => Type.String({ pattern: 
 
 export const email = (description = 'Email address'): TString => Type.String({ format: 'fxa-email', maxLength: 255, description });
 
-export const authPW = hex(32, 'The stretched password (PROTOCOL §1)');
+export const authPW = hex(32, 'The stretched password (docs/protocol.md §1)');
 export const wrapKb = hex(32);
 
 export const clientSalt = Type.String({

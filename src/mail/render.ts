@@ -46,7 +46,7 @@ function assertAllowed(url: string, hosts: readonly string[], what: string): voi
   throw new Error(`mail: refusing to render a ${what} to ${where}: not CONTENT_URL's host or a REDIRECT_DOMAINS one`);
 }
 
-/** Headers describing the flow the mail belongs to (PROTOCOL §6.2), present only when known. */
+/** Headers describing the flow the mail belongs to (docs/protocol.md §6.2), present only when known. */
 function contextHeaders(message: MailMessage<TemplateName>): Record<string, string> {
   const known: Array<[string, string | number | undefined]> = [
     ['X-Device-Id', message.deviceId],

@@ -1,5 +1,5 @@
 // What each mail says, links to and carries in headers. Strings come from locales/<locale>/<template>.ftl;
-// link paths and query parameters follow Mozilla's auth-server mailer (PROTOCOL §6.4), so the
+// link paths and query parameters follow Mozilla's auth-server mailer (docs/protocol.md §6.4), so the
 // web pages and test harnesses that read X-Link and the code headers work unchanged.
 
 import type { Block } from './layout.js';
@@ -260,7 +260,7 @@ const verifyPrimary: Template<'verifyPrimary'> = ({ message, vars, l10n, link })
 
 type ReminderName = 'verificationReminderFirst' | 'verificationReminderSecond' | 'verificationReminderFinal';
 
-/** Signup reminders repeat the signup link, marked with which reminder it came from (PROTOCOL §6.4). */
+/** Signup reminders repeat the signup link, marked with which reminder it came from (docs/protocol.md §6.4). */
 function verificationReminder(template: ReminderName, reminder: 'first' | 'second' | 'final'): Template<ReminderName> {
   return ({ message, vars, l10n, link }) => {
     const confirmUrl = link(PAGES.verifyEmail, { uid: message.uid, code: vars.code, reminder });

@@ -1,4 +1,4 @@
-// Accounts, their email addresses, session tokens and key-fetch tokens (PROTOCOL §2, §3).
+// Accounts, their email addresses, session tokens and key-fetch tokens (docs/protocol.md §2, §3).
 
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../index.js';

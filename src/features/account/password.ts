@@ -1,4 +1,4 @@
-// Server-side password verifiers (PROTOCOL §2): new credentials when a password is
+// Server-side password verifiers (docs/protocol.md §2): new credentials when a password is
 // set, and the check of a login's authPW against the v1 and v2 verifiers.
 
 import {
@@ -79,7 +79,7 @@ export class PasswordHasher {
   /**
    * `check` for a request: a mismatch runs `onFailure` (rate-limit bookkeeping) and becomes
    * 126, 120 (the client stretched with another spelling of the sign-up address: the error
-   * names the right one, PROTOCOL §10.2) or 103.
+   * names the right one, docs/protocol.md §10.2) or 103.
    */
   async verify(
     account: Account,

@@ -65,7 +65,7 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: A
         },
         {
           additionalProperties: false,
-          // The v2 credentials come as a set (PROTOCOL §1.3).
+          // The v2 credentials come as a set (docs/protocol.md §1.3).
           dependencies: {
             authPWVersion2: ['wrapKb', 'wrapKbVersion2', 'clientSalt'],
             wrapKb: ['authPWVersion2', 'wrapKbVersion2', 'clientSalt'],
@@ -192,7 +192,7 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: A
       path: '/account/credentials/status',
       tag: 'Account',
       summary: 'Which key-stretching version does this account use?',
-      description: 'Returns `v2` and the clientSalt when v2 credentials are stored (PROTOCOL §1.3).',
+      description: 'Returns `v2` and the clientSalt when v2 credentials are stored (docs/protocol.md §1.3).',
       errors: [ERRNO.UNKNOWN_ACCOUNT, ERRNO.LOGIN_WITH_INVALID_EMAIL, ERRNO.THROTTLED],
       body: Type.Object({ email: email() }, { additionalProperties: false }),
       response: Type.Object({

@@ -1,5 +1,5 @@
 // When does a new sign-in have to be confirmed, and what do we tell the client
-// about it (PROTOCOL §3.2)?
+// about it (docs/protocol.md §3.2)?
 
 import type { Config } from '../../config.js';
 import type { VerificationMethod } from '../../protocol/verification.js';

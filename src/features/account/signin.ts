@@ -1,5 +1,5 @@
 // Sign-in and re-authentication: rate limits and unblock codes, the password, the
-// confirmation policy (PROTOCOL §3.2) and the confirmation mail (PROTOCOL §6.3).
+// confirmation policy (docs/protocol.md §3.2) and the confirmation mail (docs/protocol.md §6.3).
 
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
@@ -81,7 +81,7 @@ export class SigninService {
    * Rate limits first, then the account. A throttled sign-in may carry an unblock code
    * mailed to the account: a valid one lets it through (and confirms it); after a
    * block every later failure but a bad code reports the block, so the answers reveal
-   * nothing about the account (PROTOCOL §10.3).
+   * nothing about the account (docs/protocol.md §10.3).
    */
   private async signIn<T>(
     input: SigninInput,
@@ -145,7 +145,7 @@ export class SigninService {
   }
 
   /**
-   * The confirmation mail a sign-in needs (PROTOCOL §6.3). It is sent before anything is
+   * The confirmation mail a sign-in needs (docs/protocol.md §6.3). It is sent before anything is
    * stored, so a mail failure (errno 151) leaves no half-made session behind.
    */
   private async sendConfirmationMail(

@@ -1,6 +1,6 @@
 // Secondary addresses: add one (confirmed with a 6-digit code mailed to it), list,
 // remove, and promote a verified one to primary. The sign-up address stays the v1
-// key-stretching salt whatever the primary is (PROTOCOL §1.1). Which session may do
+// key-stretching salt whatever the primary is (docs/protocol.md §1.1). Which session may do
 // this (a confirmed one, of a verified account) is declared on the routes.
 
 import { emailOtp, verifyEmailOtp } from '../../crypto/index.js';

@@ -1,4 +1,4 @@
-// Confirming addresses and sessions with the codes we mailed (PROTOCOL §6.1).
+// Confirming addresses and sessions with the codes we mailed (docs/protocol.md §6.1).
 
 import type { Logger } from 'pino';
 import { constantTimeEqual, emailOtp, verifyEmailOtp } from '../../crypto/index.js';

@@ -1,5 +1,5 @@
 // Reminder mails on a schedule: "finish creating your account" for accounts that stay
-// unverified (PROTOCOL §6.3: 1, 5 and 15 days) and "connect another device" once a
+// unverified (docs/protocol.md §6.3: 1, 5 and 15 days) and "connect another device" once a
 // client asks for it. Every instance runs the job; a claim in the database makes each
 // reminder go out once, and a failed delivery is retried later.
 

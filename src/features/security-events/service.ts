@@ -1,6 +1,6 @@
 // The account's security history: what happened, when and from which (pseudonymised) IP.
 // Sign-in confirmation uses it to let a user skip confirming from a place they
-// confirmed from recently (PROTOCOL §3.2).
+// confirmed from recently (docs/protocol.md §3.2).
 
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../../runtime.js';

@@ -1,5 +1,5 @@
 // Session and key-fetch tokens: issuing them, finding them for the auth schemes,
-// confirming them, and their lifetime (PROTOCOL §3).
+// confirming them, and their lifetime (docs/protocol.md §3).
 
 import { ACCOUNT_KEYS_INFO, BEARER_PREFIXES, bundle, deriveToken, TOKEN_DATA_LENGTH } from '../../crypto/index.js';
 import type { Db } from '../../db/index.js';

@@ -1,4 +1,4 @@
-// Unblock codes (PROTOCOL §6.1): an 8-character code mailed to the account that lets
+// Unblock codes (docs/protocol.md §6.1): an 8-character code mailed to the account that lets
 // a sign-in through a rate limit, and confirms that sign-in. Only a hash is stored,
 // in the ephemeral store, for one hour; a code works once.
 
