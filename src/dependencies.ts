@@ -3,6 +3,8 @@
 // that names it instead of failing every request later, and each call bounded in time, so
 // a stalled dependency costs a request (or a heartbeat) seconds, not minutes.
 
+import { ConfigError } from './config.js';
+
 /** A dependency check: `setting` names what to fix (DATABASE_URL, REDIS_URL, SMTP_URL, MAIL_DIR). */
 export interface DependencyCheck {
   setting: string;
@@ -82,6 +84,7 @@ export async function checkDependencies(deps: readonly DependencyCheck[], option
   });
   if (failures.length > 0) {
     const causes = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    throw new Error(`dependency check failed: ${failures.join('; ')}`, { cause: causes.length === 1 ? causes[0] : causes });
+    // A configuration problem for the operator: one line naming each setting, no stack.
+    throw new ConfigError(`dependency check failed: ${failures.join('; ')}`, { cause: causes.length === 1 ? causes[0] : causes });
   }
 }

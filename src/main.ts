@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`usage: main.js [${Object.keys(COMMANDS).join('|')}]\n`);
+    process.stderr.write(`usage: accounts-server [${[...Object.keys(COMMANDS), 'client'].join('|')}]\n`);
     process.exit(2);
   }
   const config = loadConfig();
