@@ -32,9 +32,9 @@ function serverEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.
     REMINDER_INTERVAL_SECONDS: '0',
     ...extra,
   };
-  // The test runner's own loader and flags must not leak into the server.
-  delete env.NODE_OPTIONS;
-  delete env.UV_THREADPOOL_SIZE;
+  // The test runner's own loader and flags must not leak into the server, nor the service
+  // legs' databases: this is about the embedded default (SQLite file, exclusive lock).
+  for (const name of ['NODE_OPTIONS', 'UV_THREADPOOL_SIZE', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'CONFIG_FILE']) delete env[name];
   return env;
 }
 
