@@ -97,7 +97,12 @@ async function startServer(how: 'npm' | 'node', env: NodeJS.ProcessEnv): Promise
       return server;
     }
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // The whole process group: killing npm alone would orphan the server it started.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
       throw new Error(`server did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
