@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
+import { oauthRoutes } from './features/oauth/routes.js';
+import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
 import { sessionRoutes } from './features/session/routes.js';
 import { unblockRoutes } from './features/unblock/routes.js';
 import { utilRoutes } from './features/util/routes.js';
@@ -141,8 +143,13 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
+    ...oauthRoutes({ signingKeys: services.signingKeys }),
     ...retiredRoutes(),
   ]);
+  // The same keys where OpenID Connect discovery looks for them.
+  server.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),
+  );
   registerRetiredVersions(server);
   registerDockerflow(server, {
     version: config.version,

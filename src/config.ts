@@ -49,6 +49,8 @@ export interface Config {
   };
   signinUnblockForcedEmailRegex: RegExp | undefined;
   sessionTokenLifetimeMs: number;
+  /** AES-256-GCM key for the OAuth signing keys' private parts at rest; undefined: stored unencrypted. */
+  oauthKeyEncryptionKey: Buffer | undefined;
   reminderIntervalMs: number;
   /** How long a stopping server lets in-flight requests finish before it closes their connections. */
   shutdownTimeoutMs: number;
@@ -102,6 +104,17 @@ const port = (raw: string): number => {
   const n = int(raw);
   if (n < 0 || n > 65535) throw new Error(`expected a TCP port from 0 to 65535, got ${JSON.stringify(raw)}`);
   return n;
+};
+/** 32 bytes as 64 hex digits or base64; empty: none. */
+const key32 = (raw: string): Buffer | undefined => {
+  if (raw === '') return undefined;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(raw)
+    ? Buffer.from(raw, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(raw)
+      ? Buffer.from(raw, 'base64')
+      : undefined;
+  if (bytes?.length !== 32) throw new Error('expected 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)');
+  return bytes;
 };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const logLevel = (raw: string): string => {
@@ -299,6 +312,11 @@ export const SETTINGS = {
     default: '28',
     parse: positiveInt,
   },
+  OAUTH_KEY_ENCRYPTION_KEY: {
+    doc: 'Key (32 bytes: 64 hex digits or base64, e.g. `openssl rand -hex 32`) that encrypts the private parts of the OAuth signing keys stored in the database, with AES-256-GCM. Empty: they are stored unencrypted (anyone who can read the database can then sign tokens). Every instance and the `keys` commands need the same value; a wrong one stops the start with an error naming this setting.',
+    default: '',
+    parse: key32,
+  },
   REMINDER_INTERVAL_SECONDS: {
     doc: 'How often each instance looks for reminder mails that are due (unverified-account and connect-another-device reminders); 0 turns the job off on this instance.',
     default: '60',
@@ -481,6 +499,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     },
     signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
+    oauthKeyEncryptionKey: get('OAUTH_KEY_ENCRYPTION_KEY'),
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
     shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     dependencyTimeoutMs: get('DEPENDENCY_TIMEOUT_MS'),

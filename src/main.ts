@@ -1,5 +1,6 @@
 // CLI: `serve` (default) runs the server; `migrate` brings the database schema up to date;
-// `client` is a command-line FxA client (src/cli/client.ts), which needs no server settings.
+// `keys rotate|list` manages the OAuth signing keys; `client` is a command-line FxA client
+// (src/cli/client.ts), which needs no server settings.
 
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -81,7 +82,35 @@ async function migrate(config: Config, logger: Logger): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (config: Config, logger: Logger) => Promise<void>> = { serve, migrate };
+/** `keys list` prints kid, state and creation time; `keys rotate` runs the next phase of a rotation. */
+async function keys(config: Config, _logger: Logger, args: string[]): Promise<void> {
+  const action = args[0];
+  if (action !== 'list' && action !== 'rotate') {
+    process.stderr.write('usage: accounts-server keys [list|rotate]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const { withOperatorDb, DatabaseHeldError } = await import('./db/operator.js');
+  const { migrateToLatest } = await import('./db/migrate.js');
+  const { keysCommand } = await import('./features/oauth/keys-command.js');
+  try {
+    const lines = await withOperatorDb(
+      config,
+      'stop the server, or run it and this command with SQLITE_LOCKING=normal',
+      async (db) => {
+        await migrateToLatest(db);
+        return keysCommand(db, action, Date.now(), config.oauthKeyEncryptionKey);
+      },
+    );
+    process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+  } catch (err) {
+    if (!(err instanceof DatabaseHeldError)) throw err;
+    process.stderr.write(`keys: ${err.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const COMMANDS: Record<string, (config: Config, logger: Logger, args: string[]) => Promise<void>> = { serve, migrate, keys };
 
 async function main(argv: string[]): Promise<void> {
   const name = argv[0] ?? 'serve';
@@ -97,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   try {
-    await command(config, createLogger(config));
+    await command(config, createLogger(config), argv.slice(1));
   } catch (err) {
     throw listenError(err, config) ?? err;
   }

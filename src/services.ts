@@ -16,6 +16,7 @@ import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
+import { SigningKeys } from './features/oauth/signing-keys.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
@@ -58,6 +59,8 @@ export interface Services {
   secondaryEmails: SecondaryEmailService;
   unblock: UnblockService;
   reminders: ReminderService;
+  /** OAuth signing keys (GET /v1/jwks; the token endpoints sign with them). */
+  signingKeys: SigningKeys;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -125,6 +128,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     throw err;
   }
   const dependencies = dependencyChecks(config, db, rawKv, rawMailer, overrides);
+  let signingKeys: SigningKeys;
   try {
     // Before migrations, so an unreachable database is reported as such, with its setting.
     await checkDependencies(dependencies, {
@@ -134,6 +138,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     });
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    // Creates the first key (whichever instance comes first) and fails on a wrong OAUTH_KEY_ENCRYPTION_KEY.
+    signingKeys = await SigningKeys.start(db, clock, config.oauthKeyEncryptionKey);
   } catch (err) {
     await closeQuietly(overrides.kv ? [rawMailer, db] : [rawMailer, rawKv, db]);
     throw err;
@@ -240,6 +246,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     secondaryEmails,
     unblock,
     reminders,
+    signingKeys,
     healthChecks,
     metrics,
     async close() {

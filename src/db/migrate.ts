@@ -5,11 +5,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { checkConnection, type Db, type DialectName } from './index.js';
 import * as core from './migrations/0001_core.js';
 import * as securityAndReminders from './migrations/0002_security_and_reminders.js';
+import * as oauthSigningKeys from './migrations/0003_oauth_signing_keys.js';
 import type { DialectMigration } from './migrations/types.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_core': core,
   '0002_security_and_reminders': securityAndReminders,
+  '0003_oauth_signing_keys': oauthSigningKeys,
 };
 
 class DialectMigrationProvider implements MigrationProvider {

@@ -96,6 +96,16 @@ export interface RemindersTable {
   flowBeginTime: number | null;
 }
 
+export interface OauthSigningKeysTable {
+  kid: string;
+  /** 'active' | 'next'; null once retired. */
+  role: string | null;
+  publicJwk: string;
+  privateJwk: string | null;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   emails: EmailsTable;
@@ -104,6 +114,7 @@ export interface Database {
   securityEvents: SecurityEventsTable;
   serverSecrets: ServerSecretsTable;
   reminders: RemindersTable;
+  oauthSigningKeys: OauthSigningKeysTable;
 }
 
 export const TABLES = [
@@ -114,6 +125,7 @@ export const TABLES = [
   'securityEvents',
   'serverSecrets',
   'reminders',
+  'oauthSigningKeys',
 ] as const;
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -122,5 +134,6 @@ export type SessionRow = Selectable<SessionTokensTable>;
 export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type ReminderRow = Selectable<RemindersTable>;
+export type SigningKeyRow = Selectable<OauthSigningKeysTable>;
 
 export const flag = (value: boolean): Flag => (value ? 1 : 0);
