@@ -12,17 +12,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import {
-  createLocalJWKSet,
-  errors as joseErrors,
-  jwtVerify,
-  SignJWT,
-  type JWK,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  type JWTVerifyOptions,
-  type JWTVerifyResult,
-} from 'jose';
+import type { JWK, JWTHeaderParameters, JWTPayload, JWTVerifyOptions, JWTVerifyResult } from 'jose';
 import { ConfigError } from '../../config.js';
 import type { Db } from '../../db/index.js';
 import type { Clock } from '../../runtime.js';
@@ -182,11 +172,18 @@ export async function listSigningKeys(db: Db, privateParts?: { encryptionKey: Bu
   return keys.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.createdAt - a.createdAt);
 }
 
+// jose loads with the first sign or verify: no request path uses it yet, and the embedded
+// server's idle memory (bench target ≤ 100 MiB) has little room left.
+type Jose = typeof import('jose');
+let joseModule: Promise<Jose> | undefined;
+const loadJose = (): Promise<Jose> => (joseModule ??= import('jose'));
+
 interface Loaded {
   keys: SigningKey[];
   jwks: { keys: PublicSigningJwk[] };
   active: { kid: string; key: KeyObject };
-  verifyKeys: ReturnType<typeof createLocalJWKSet>;
+  /** Built on the first verify with these keys. */
+  verifyKeys?: ReturnType<Jose['createLocalJWKSet']>;
   at: number;
 }
 
@@ -225,7 +222,6 @@ export class SigningKeys {
       keys,
       jwks,
       active: { kid: active.kid, key: createPrivateKey({ key: active.privateJwk as never, format: 'jwk' }) },
-      verifyKeys: createLocalJWKSet(jwks as { keys: JWK[] }),
       at: this.clock.now(),
     };
   }
@@ -242,15 +238,19 @@ export class SigningKeys {
 
   /** A compact JWS (RS256) over `payload` with the active key; its kid goes in the header. */
   async sign(payload: JWTPayload, header: Omit<JWTHeaderParameters, 'alg' | 'kid'> = {}): Promise<string> {
-    const { active } = await this.fresh();
+    const [{ active }, { SignJWT }] = await Promise.all([this.fresh(), loadJose()]);
     return new SignJWT(payload).setProtectedHeader({ ...header, alg: 'RS256', kid: active.kid }).sign(active.key);
   }
 
   /** Verifies a JWT signed by any published key (active, next or retired), picked by kid. */
   async verify(jwt: string, options: JWTVerifyOptions = {}): Promise<JWTVerifyResult> {
-    const loaded = await this.fresh();
+    const [loaded, { createLocalJWKSet, errors: joseErrors, jwtVerify }] = await Promise.all([this.fresh(), loadJose()]);
     const check = (keys: Loaded) =>
-      jwtVerify(jwt, keys.verifyKeys, { currentDate: new Date(this.clock.now()), ...options, algorithms: ['RS256'] });
+      jwtVerify(jwt, (keys.verifyKeys ??= createLocalJWKSet(keys.jwks as { keys: JWK[] })), {
+        currentDate: new Date(this.clock.now()),
+        ...options,
+        algorithms: ['RS256'],
+      });
     try {
       return await check(loaded);
     } catch (err) {
