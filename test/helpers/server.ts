@@ -52,34 +52,55 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The app's PUBLIC_URL names its port, so the port is picked before the app is built; another
+ * process may take it meanwhile (test files run in parallel), and then the app is built again
+ * on another port.
+ */
+async function listenOnFreePort(
+  build: (port: number) => Promise<{ app: App; origin: string }>,
+): Promise<{ app: App; origin: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const built = await build(port);
+    try {
+      await built.app.server.listen({ port, host: '127.0.0.1' });
+      return built;
+    } catch (err) {
+      await built.app.close();
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const clock = options.clock ?? new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
   const ownsDatabase = !options.database;
   const database = options.database ?? (await createTestDatabase());
   const ownsSmtp = !options.smtp;
   const mail = options.smtp ?? (await startSmtpSink());
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const config = loadConfig(process.env, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: origin,
-    DATABASE_URL: database.url,
-    SMTP_URL: mail.url,
-    REDIS_KEY_PREFIX: options.redisKeyPrefix ?? `test:${randomBytes(6).toString('hex')}:`,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...options.env,
-  });
-  const logger = pino({ level: config.logLevel });
   // A route answering an errno it does not declare fails the test that made it do so.
   const undeclared: string[] = [];
-  const app = await buildApp(config, logger, {
-    clock,
-    kv: options.kv,
-    scrypt: options.scrypt,
-    onUndeclaredErrno: (route, errno) => undeclared.push(`${route} answered undeclared errno ${errno}`),
+  const { app, origin } = await listenOnFreePort(async (port) => {
+    const origin = `http://127.0.0.1:${port}`;
+    const config = loadConfig(process.env, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: origin,
+      DATABASE_URL: database.url,
+      SMTP_URL: mail.url,
+      REDIS_KEY_PREFIX: options.redisKeyPrefix ?? `test:${randomBytes(6).toString('hex')}:`,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...options.env,
+    });
+    const app = await buildApp(config, pino({ level: config.logLevel }), {
+      clock,
+      kv: options.kv,
+      scrypt: options.scrypt,
+      onUndeclaredErrno: (route, errno) => undeclared.push(`${route} answered undeclared errno ${errno}`),
+    });
+    return { app, origin };
   });
-  await app.server.listen({ port, host: '127.0.0.1' });
   const url = `${origin}/v1`;
   return {
     app,
