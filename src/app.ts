@@ -14,7 +14,7 @@ import { unblockRoutes } from './features/unblock/routes.js';
 import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
-import { installErrorHandling, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
+import { installErrorHandling, installFormParser, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
 import { registerRetiredVersions, retiredRoutes } from './http/retired.js';
 import { registerRoutes } from './http/route.js';
 import { createValidatorCompiler, validationError } from './http/validation.js';
@@ -60,6 +60,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
 
   server.setValidatorCompiler(createValidatorCompiler({ redirectDomains: config.redirectDomains }));
   installJsonParser(server, config.bodyLimitBytes);
+  installFormParser(server, config.bodyLimitBytes);
   installErrorHandling(
     server,
     onUndeclaredErrno ?? ((route, errno) => logger.error({ route, errno }, 'route answered an errno it does not declare')),

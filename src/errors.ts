@@ -314,6 +314,174 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * The OAuth server's own errno table (OAUTH_AND_PAYMENTS.md §10). The `/v1` OAuth routes
+ * (token, authorization, verify, …) answer in it; the session-token twins under `/oauth/*`
+ * answer in the auth table above (see `toAuthError`). The numbers overlap on purpose: they
+ * are what Mozilla's OAuth clients read.
+ */
+export const OAUTH_ERRNO = {
+  UNKNOWN_CLIENT: 101,
+  INCORRECT_SECRET: 102,
+  INCORRECT_REDIRECT: 103,
+  INVALID_ASSERTION: 104,
+  UNKNOWN_CODE: 105,
+  MISMATCH_CODE: 106,
+  EXPIRED_CODE: 107,
+  INVALID_TOKEN: 108,
+  INVALID_PARAMETER: 109,
+  INVALID_RESPONSE_TYPE: 110,
+  UNAUTHORIZED: 111,
+  FORBIDDEN: 112,
+  INVALID_CONTENT_TYPE: 113,
+  INVALID_SCOPES: 114,
+  EXPIRED_TOKEN: 115,
+  NOT_PUBLIC_CLIENT: 116,
+  MISMATCH_CODE_CHALLENGE: 117,
+  MISSING_PKCE: 118,
+  STALE_AUTH_AT: 119,
+  MISMATCH_ACR: 120,
+  INVALID_GRANT_TYPE: 121,
+  UNKNOWN_TOKEN: 122,
+  SERVER_BUSY: 201,
+  DISABLED_CLIENT: 202,
+  UNEXPECTED_ERROR: 999,
+} as const;
+
+export type OAuthErrno = (typeof OAUTH_ERRNO)[keyof typeof OAUTH_ERRNO];
+
+export interface OAuthErrnoEntry extends ErrnoEntry {
+  /** The `error` field: FxA's OAuth server does not always send the status text. */
+  error: string;
+}
+
+const bad = (message: string, error = 'Bad Request'): OAuthErrnoEntry => ({ status: 400, error, message });
+
+export const OAUTH_ERRNO_TABLE: Record<OAuthErrno, OAuthErrnoEntry> = {
+  101: bad('Unknown client'),
+  102: bad('Incorrect secret'),
+  103: bad('Incorrect redirect_uri'),
+  104: { status: 401, error: 'Bad Request', message: 'Invalid assertion' },
+  105: bad('Unknown code'),
+  106: bad('Incorrect code'),
+  107: bad('Expired code'),
+  108: bad('Invalid token'),
+  109: bad('Invalid request parameter'),
+  110: bad('Invalid response_type'),
+  111: { status: 401, error: 'Unauthorized', message: 'Unauthorized for route' },
+  112: { status: 403, error: 'Forbidden', message: 'Forbidden' },
+  113: {
+    status: 415,
+    error: 'Unsupported Media Type',
+    message: 'Content-Type must be either application/json or application/x-www-form-urlencoded',
+  },
+  114: bad('Requested scopes are not allowed', 'Invalid scopes'),
+  115: bad('Expired token'),
+  116: bad('Not a public client'),
+  117: bad('Incorrect code_challenge'),
+  118: bad('Public clients require PKCE OAuth parameters', 'PKCE parameters missing'),
+  119: { status: 401, error: 'Bad Request', message: 'Stale authentication timestamp' },
+  120: bad('Mismatch acr value'),
+  121: bad('Invalid grant_type'),
+  122: bad('Unknown token'),
+  201: { status: 503, error: 'Service Unavailable', message: 'Service unavailable' },
+  202: { status: 503, error: 'Client Disabled', message: 'This client has been temporarily disabled' },
+  999: { status: 500, error: 'Internal Server Error', message: 'Unspecified error' },
+};
+
+/** An error of the OAuth table; rendered like AppError, with the table's `error` text. */
+export class OAuthError extends Error {
+  readonly errno: OAuthErrno;
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(errno: OAuthErrno, options: AppErrorOptions = {}) {
+    const entry = OAUTH_ERRNO_TABLE[errno];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.name = 'OAuthError';
+    this.errno = errno;
+    this.status = options.status ?? entry.status;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.status,
+      errno: this.errno,
+      error: OAUTH_ERRNO_TABLE[this.errno].error,
+      message: this.message,
+      info: ERROR_INFO_URL,
+      ...this.extra,
+    };
+  }
+
+  static unknownClient(clientId: string) {
+    return new OAuthError(OAUTH_ERRNO.UNKNOWN_CLIENT, { extra: { clientId } });
+  }
+  static incorrectSecret(clientId: string) {
+    return new OAuthError(OAUTH_ERRNO.INCORRECT_SECRET, { extra: { clientId } });
+  }
+  static incorrectRedirect(redirectUri: string | undefined) {
+    return new OAuthError(OAUTH_ERRNO.INCORRECT_REDIRECT, { extra: { redirectUri } });
+  }
+  static invalidParameter(keys: string[] = []) {
+    return new OAuthError(OAUTH_ERRNO.INVALID_PARAMETER, { extra: { validation: { keys } } });
+  }
+  static invalidScopes(scopes: string) {
+    return new OAuthError(OAUTH_ERRNO.INVALID_SCOPES, { extra: { invalidScopes: scopes } });
+  }
+  static expiredToken(expiredAt: number) {
+    return new OAuthError(OAUTH_ERRNO.EXPIRED_TOKEN, { extra: { expiredAt } });
+  }
+  static notPublicClient(clientId: string) {
+    return new OAuthError(OAUTH_ERRNO.NOT_PUBLIC_CLIENT, { extra: { clientId } });
+  }
+  static disabledClient(clientId: string) {
+    return new OAuthError(OAUTH_ERRNO.DISABLED_CLIENT, { extra: { clientId } });
+  }
+}
+
+/**
+ * The auth-table errno a session-token twin (`/oauth/*`, `/account/scoped-key-data`) answers
+ * for an OAuth failure: FxA's auth server has an errno for each (162 unknown client, 171
+ * incorrect secret, …); the rest become 107 (bad request) or 110 (bad token).
+ */
+const OAUTH_TO_AUTH: Partial<Record<OAuthErrno, Errno>> = {
+  101: ERRNO.UNKNOWN_CLIENT_ID,
+  102: ERRNO.INCORRECT_CLIENT_SECRET,
+  103: ERRNO.INCORRECT_REDIRECT_URI,
+  104: ERRNO.INVALID_TOKEN,
+  105: ERRNO.UNKNOWN_AUTHORIZATION_CODE,
+  106: ERRNO.MISMATCH_AUTHORIZATION_CODE,
+  107: ERRNO.EXPIRED_AUTHORIZATION_CODE,
+  108: ERRNO.INVALID_TOKEN,
+  109: ERRNO.INVALID_PARAMETER,
+  110: ERRNO.INVALID_RESPONSE_TYPE,
+  111: ERRNO.INVALID_TOKEN,
+  114: ERRNO.INVALID_PARAMETER,
+  115: ERRNO.INVALID_TOKEN,
+  116: ERRNO.NOT_PUBLIC_CLIENT,
+  117: ERRNO.INVALID_PKCE_CHALLENGE,
+  118: ERRNO.MISSING_PKCE_PARAMETERS,
+  119: ERRNO.STALE_AUTH_AT,
+  120: ERRNO.INSUFFICIENT_ACR_VALUES,
+  121: ERRNO.INVALID_PARAMETER,
+  122: ERRNO.REFRESH_TOKEN_UNKNOWN,
+  202: ERRNO.DISABLED_CLIENT_ID,
+};
+
+/** The errnos `toAuthError` can produce, for the twins' route declarations. */
+export const AUTH_ERRNOS_OF_OAUTH: readonly Errno[] = [...new Set(Object.values(OAUTH_TO_AUTH))];
+
+export function toAuthError(err: unknown): unknown {
+  if (!(err instanceof OAuthError)) return err;
+  const errno = OAUTH_TO_AUTH[err.errno];
+  if (errno === undefined) return AppError.unexpected(err);
+  return new AppError(errno, { extra: err.extra, headers: err.headers, cause: err });
+}
+
 /** Retry-After sent while a dependency (database, Redis) is unreachable. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
-import { AppError, ERRNO, type Errno } from '../src/errors.js';
+import { AppError, ERRNO } from '../src/errors.js';
 import type { AuthStrategy } from '../src/http/auth.js';
 import { Authenticator } from '../src/http/auth.js';
 import { installErrorHandling } from '../src/http/errors.js';
@@ -38,7 +38,7 @@ const bearer = (flags: number) => `Bearer fxs_${flags.toString(16).padStart(2, '
 describe('enforcement', () => {
   const clock = new ManualClock();
   const app = Fastify({ schemaErrorFormatter: (errors, dataVar) => validationError(errors, dataVar) });
-  const undeclared: Array<[string, Errno]> = [];
+  const undeclared: Array<[string, number]> = [];
 
   before(async () => {
     app.setValidatorCompiler(createValidatorCompiler({ redirectDomains: [] }));

@@ -10,16 +10,20 @@ import {
   DependencyUnavailableError,
   ERRNO,
   findUnavailable,
-  type Errno,
+  OAUTH_ERRNO,
+  OAuthError,
 } from '../errors.js';
 import { failureCause, type ServerErrorMetrics } from '../metrics.js';
 import type { RouteConfig } from './route.js';
 
 /** Told when a route answers an errno it did not declare (a bug: the OpenAPI document is wrong). */
-export type UndeclaredErrnoHandler = (route: string, errno: Errno) => void;
+export type UndeclaredErrnoHandler = (route: string, errno: number) => void;
 
-function translate(err: FastifyError | AppError | Error): AppError | undefined {
-  if (err instanceof AppError) return err;
+/** Either table's error: both render the same way. */
+export type WireError = AppError | OAuthError;
+
+function translate(err: FastifyError | WireError | Error): WireError | undefined {
+  if (err instanceof AppError || err instanceof OAuthError) return err;
   // The database or Redis is out: FxA's back-off signal, so clients wait and retry.
   const unavailable =
     findUnavailable(err) ?? (isDatabaseUnavailable(err) ? new DependencyUnavailableError('database', err) : undefined);
@@ -40,24 +44,60 @@ function translate(err: FastifyError | AppError | Error): AppError | undefined {
   return undefined;
 }
 
-export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+/**
+ * An OAuth-server route answers in the OAuth table (FxA's OauthError.translate): a schema or
+ * body failure is 109 with its `validation`, a wrong content type 113, the rest keep their
+ * status and become 999, except 201 (service unavailable), which both tables share.
+ */
+function toOAuthTable(error: AppError): OAuthError {
+  const options = { extra: error.extra, headers: error.headers, cause: error.cause ?? error };
+  switch (error.errno) {
+    case ERRNO.INVALID_JSON:
+    case ERRNO.INVALID_PARAMETER:
+    case ERRNO.MISSING_PARAMETER:
+      return new OAuthError(OAUTH_ERRNO.INVALID_PARAMETER, {
+        ...options,
+        extra: { validation: error.extra.validation ?? { keys: error.extra.param ? [error.extra.param] : [] } },
+      });
+    case ERRNO.SERVER_BUSY:
+      return new OAuthError(OAUTH_ERRNO.SERVER_BUSY, options);
+  }
+  if (error.status === 415) return new OAuthError(OAUTH_ERRNO.INVALID_CONTENT_TYPE, options);
+  return new OAuthError(OAUTH_ERRNO.UNEXPECTED_ERROR, { ...options, status: error.status, message: error.message });
+}
+
+export function sendError(reply: FastifyReply, error: WireError): FastifyReply {
   reply.errno = error.errno;
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.status(error.status).type('application/json; charset=utf-8').send(JSON.stringify(error.toJSON()));
 }
 
-function checkDeclared(request: FastifyRequest, errno: Errno, onUndeclared: UndeclaredErrnoHandler): void {
-  const declared = (request.routeOptions.config as Partial<RouteConfig> | undefined)?.errnos;
+function routeConfig(request: FastifyRequest): Partial<RouteConfig> | undefined {
+  return request.routeOptions.config as Partial<RouteConfig> | undefined;
+}
+
+function checkDeclared(request: FastifyRequest, errno: number, onUndeclared: UndeclaredErrnoHandler): void {
+  const declared = routeConfig(request)?.errnos;
   if (declared && !declared.has(errno)) onUndeclared(`${request.method} ${request.routeOptions.url}`, errno);
+}
+
+/** The error in the table of the route that answers it. */
+function inRouteTable(request: FastifyRequest, error: WireError): WireError {
+  const oauthRoute = routeConfig(request)?.space === 'oauth';
+  if (oauthRoute && error instanceof AppError) return toOAuthTable(error);
+  // A service error of the OAuth table reaching an auth route is a bug in the route (twins map them).
+  if (!oauthRoute && error instanceof OAuthError) return AppError.unexpected(error);
+  return error;
 }
 
 export function installErrorHandling(app: FastifyInstance, onUndeclared: UndeclaredErrnoHandler, metrics?: ServerErrorMetrics): void {
   // The errno of an error response (0: none), for the request log line and metrics.
   app.decorateReply('errno', 0);
-  app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = translate(err);
+  app.setErrorHandler((err: FastifyError | WireError, request: FastifyRequest, reply: FastifyReply) => {
+    const translated = translate(err);
+    const known = translated && inRouteTable(request, translated);
     if (known) {
-      checkDeclared(request, known.errno as Errno, onUndeclared);
+      checkDeclared(request, known.errno, onUndeclared);
       if (known.status >= 500) {
         request.log.error({ err: known.cause ?? known, errno: known.errno }, 'request failed');
         metrics?.serverError(known.errno, failureCause(known));
@@ -66,7 +106,7 @@ export function installErrorHandling(app: FastifyInstance, onUndeclared: Undecla
     }
     request.log.error({ err }, 'unexpected error');
     metrics?.serverError(ERRNO.UNEXPECTED_ERROR, failureCause(err));
-    return sendError(reply, AppError.unexpected(err));
+    return sendError(reply, inRouteTable(request, AppError.unexpected(err)));
   });
 
   app.setNotFoundHandler((_request, reply) =>
@@ -86,6 +126,21 @@ export function installJsonParser(app: FastifyInstance, bodyLimit: number): void
     } catch {
       done(new AppError(ERRNO.INVALID_JSON), undefined);
     }
+  });
+}
+
+/**
+ * Form bodies (`application/x-www-form-urlencoded`), which OAuth clients send to the token and
+ * revocation endpoints (RFC 6749 §4.1.3). A repeated field keeps its first value.
+ */
+export function installFormParser(app: FastifyInstance, bodyLimit: number): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    const fields = new Map<string, string>();
+    for (const [name, value] of new URLSearchParams(text)) if (!fields.has(name)) fields.set(name, value);
+    // fromEntries defines own properties, so a field named __proto__ stays a field.
+    done(null, Object.fromEntries(fields));
   });
 }
 

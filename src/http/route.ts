@@ -4,7 +4,7 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERRNO, ERRNO_TABLE, type Errno } from '../errors.js';
+import { AppError, ERRNO, ERRNO_TABLE, OAUTH_ERRNO, OAUTH_ERRNO_TABLE, type Errno, type OAuthErrno } from '../errors.js';
 import type { AuthResult, AuthStrategy, Authenticator } from './auth.js';
 
 type StaticOr<S, Fallback> = S extends TSchema ? Static<S> : Fallback;
@@ -51,8 +51,9 @@ export interface RouteSpec<
   /**
    * The errnos the handler may answer, beyond those every route can (validation, size,
    * 999) and those its auth and preconditions add. Answering another one is a bug.
+   * `{ oauth: [...] }` puts the route in the OAuth server's errno table (`/v1/token` & co.).
    */
-  errors: readonly Errno[];
+  errors: readonly Errno[] | { oauth: readonly OAuthErrno[] };
   body?: B;
   query?: Q;
   params?: P;
@@ -97,9 +98,27 @@ const AUTHENTICATED: readonly Errno[] = [
   ERRNO.INVALID_NONCE,
 ];
 
+/** What any OAuth-server route may answer: a bad parameter or body type, 503 while a dependency is out, 999. */
+const EVERY_OAUTH_ROUTE: readonly OAuthErrno[] = [
+  OAUTH_ERRNO.INVALID_PARAMETER,
+  OAUTH_ERRNO.INVALID_CONTENT_TYPE,
+  OAUTH_ERRNO.SERVER_BUSY,
+  OAUTH_ERRNO.UNEXPECTED_ERROR,
+];
+
+export type ErrnoSpace = 'auth' | 'oauth';
+
+/** Which errno table the route answers in. */
+export function errnoSpace(spec: RouteSpec): ErrnoSpace {
+  return Array.isArray(spec.errors) ? 'auth' : 'oauth';
+}
+
 /** Every errno the route may answer: its own, and those of validation, auth and its preconditions. */
-export function routeErrnos(spec: RouteSpec): Set<Errno> {
-  const errnos = new Set<Errno>([...EVERY_ROUTE, ...spec.errors]);
+export function routeErrnos(spec: RouteSpec): Set<number> {
+  if (!Array.isArray(spec.errors)) {
+    return new Set<number>([...EVERY_OAUTH_ROUTE, ...(spec.errors as { oauth: readonly OAuthErrno[] }).oauth]);
+  }
+  const errnos = new Set<number>([...EVERY_ROUTE, ...(spec.errors as readonly Errno[])]);
   const { auth } = spec;
   if (!auth) return errnos;
   for (const errno of AUTHENTICATED) errnos.add(errno);
@@ -128,10 +147,10 @@ const errorBody = Type.Object({
 });
 
 /** The error responses of the OpenAPI document: one per status, naming each errno. */
-function errorResponses(errnos: Set<Errno>): Record<number, TSchema> {
+function errorResponses(errnos: Set<number>, space: ErrnoSpace): Record<number, TSchema> {
   const byStatus = new Map<number, string[]>();
   for (const errno of [...errnos].sort((a, b) => a - b)) {
-    const { status, message } = ERRNO_TABLE[errno];
+    const { status, message } = space === 'oauth' ? OAUTH_ERRNO_TABLE[errno as OAuthErrno] : ERRNO_TABLE[errno as Errno];
     byStatus.set(status, [...(byStatus.get(status) ?? []), `errno ${errno}: ${message}`]);
   }
   return Object.fromEntries([...byStatus].map(([status, lines]) => [status, { ...errorBody, description: lines.join('; ') }]));
@@ -139,14 +158,17 @@ function errorResponses(errnos: Set<Errno>): Record<number, TSchema> {
 
 export interface RouteConfig {
   /** The errnos the route declared (with the implied ones). */
-  errnos: Set<Errno>;
+  errnos: Set<number>;
+  /** The table they come from. */
+  space: ErrnoSpace;
 }
 
 export function registerRoutes(app: FastifyInstance, authenticator: Authenticator, routes: RouteSpec[]): void {
   for (const spec of routes) {
     const { auth } = spec;
     const errnos = routeErrnos(spec);
-    const config: RouteConfig = { errnos };
+    const space = errnoSpace(spec);
+    const config: RouteConfig = { errnos, space };
     app.route({
       method: spec.method,
       url: API_PREFIX + spec.path,
@@ -160,7 +182,7 @@ export function registerRoutes(app: FastifyInstance, authenticator: Authenticato
         ...(spec.body ? { body: spec.body } : {}),
         ...(spec.query ? { querystring: spec.query } : {}),
         ...(spec.params ? { params: spec.params } : {}),
-        response: { ...(spec.retired ? {} : { 200: spec.response }), ...errorResponses(errnos) },
+        response: { ...(spec.retired ? {} : { 200: spec.response }), ...errorResponses(errnos, space) },
       },
       // Authentication and the token's preconditions come before validation, as in FxA:
       // a bad or unconfirmed token wins over a bad body.
