@@ -6,12 +6,14 @@ import { checkConnection, type Db, type DialectName } from './index.js';
 import * as core from './migrations/0001_core.js';
 import * as securityAndReminders from './migrations/0002_security_and_reminders.js';
 import * as oauthSigningKeys from './migrations/0003_oauth_signing_keys.js';
+import * as oauthGrants from './migrations/0004_oauth_grants.js';
 import type { DialectMigration } from './migrations/types.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_core': core,
   '0002_security_and_reminders': securityAndReminders,
   '0003_oauth_signing_keys': oauthSigningKeys,
+  '0004_oauth_grants': oauthGrants,
 };
 
 class DialectMigrationProvider implements MigrationProvider {

@@ -106,6 +106,68 @@ export interface OauthSigningKeysTable {
   retiredAt: number | null;
 }
 
+export interface OauthClientsTable {
+  id: Buffer;
+  hashedSecret: Buffer | null;
+  hashedSecretPrevious: Buffer | null;
+  name: string;
+  imageUri: string;
+  /** Comma-separated; the first is the default. */
+  redirectUri: string;
+  /** Space-separated. */
+  allowedScopes: string;
+  trusted: Flag;
+  canGrant: Flag;
+  publicClient: Flag;
+  jwtAccessTokens: Flag;
+  rotateRefreshTokens: Flag;
+  createdAt: number;
+}
+
+export interface OauthCodesTable {
+  codeHash: Buffer;
+  clientId: Buffer;
+  uid: Buffer;
+  scope: string;
+  authAt: number;
+  amr: string;
+  aal: number;
+  offline: Flag;
+  codeChallenge: string | null;
+  keysJwe: string | null;
+  sessionTokenId: Buffer | null;
+  createdAt: number;
+}
+
+export interface OauthRefreshTokensTable {
+  tokenHash: Buffer;
+  clientId: Buffer;
+  uid: Buffer;
+  scope: string;
+  authAt: number;
+  amr: string;
+  aal: number;
+  familyId: Buffer;
+  rotatedAt: number | null;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+export interface OauthAccessTokensTable {
+  tokenHash: Buffer;
+  clientId: Buffer;
+  uid: Buffer;
+  scope: string;
+  familyId: Buffer | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ProfilesTable {
+  uid: Buffer;
+  displayName: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   emails: EmailsTable;
@@ -115,6 +177,11 @@ export interface Database {
   serverSecrets: ServerSecretsTable;
   reminders: RemindersTable;
   oauthSigningKeys: OauthSigningKeysTable;
+  oauthClients: OauthClientsTable;
+  oauthCodes: OauthCodesTable;
+  oauthRefreshTokens: OauthRefreshTokensTable;
+  oauthAccessTokens: OauthAccessTokensTable;
+  profiles: ProfilesTable;
 }
 
 export const TABLES = [
@@ -126,6 +193,11 @@ export const TABLES = [
   'serverSecrets',
   'reminders',
   'oauthSigningKeys',
+  'oauthClients',
+  'oauthCodes',
+  'oauthRefreshTokens',
+  'oauthAccessTokens',
+  'profiles',
 ] as const;
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -135,5 +207,9 @@ export type KeyFetchRow = Selectable<KeyFetchTokensTable>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type ReminderRow = Selectable<RemindersTable>;
 export type SigningKeyRow = Selectable<OauthSigningKeysTable>;
+export type OauthClientRow = Selectable<OauthClientsTable>;
+export type OauthCodeRow = Selectable<OauthCodesTable>;
+export type OauthRefreshTokenRow = Selectable<OauthRefreshTokensTable>;
+export type OauthAccessTokenRow = Selectable<OauthAccessTokensTable>;
 
 export const flag = (value: boolean): Flag => (value ? 1 : 0);
