@@ -159,6 +159,8 @@ export interface OauthAccessTokensTable {
   uid: Buffer;
   scope: string;
   familyId: Buffer | null;
+  generation: number;
+  profileChangedAt: number | null;
   createdAt: number;
   expiresAt: number;
 }

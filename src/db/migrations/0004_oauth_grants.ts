@@ -85,6 +85,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       .addColumn('scope', t.text(1024), (c) => c.notNull())
       /** The refresh token it was minted from, if any: revoking that family revokes this too. */
       .addColumn('familyId', t.bin(32))
+      /** The account's verifierSetAt when issued (`fxa-generation`: Sync's tokenserver compares it). */
+      .addColumn('generation', t.time, (c) => c.notNull())
+      .addColumn('profileChangedAt', t.time)
       .addColumn('createdAt', t.time, (c) => c.notNull())
       .addColumn('expiresAt', t.time, (c) => c.notNull()),
   ).execute();
