@@ -150,6 +150,39 @@ export interface AccountInfo {
 
 type EmptyResponse = Record<string, never>;
 
+export interface OAuthAuthorizationRequest {
+  client_id: string;
+  state: string;
+  scope: string;
+  response_type?: 'code';
+  redirect_uri?: string;
+  access_type?: 'online' | 'offline';
+  code_challenge?: string;
+  code_challenge_method?: 'S256';
+  keys_jwe?: string;
+  acr_values?: string;
+}
+
+export interface OAuthAuthorizationResult {
+  code: string;
+  state: string;
+  redirect: string;
+  scope: string;
+}
+
+export interface OAuthTokenResult {
+  access_token: string;
+  token_type: 'bearer';
+  scope: string;
+  expires_in: number;
+  auth_at?: number;
+  refresh_token?: string;
+  id_token?: string;
+  keys_jwe?: string;
+}
+
+export type ScopedKeyData = Record<string, { identifier: string; keyRotationSecret: string; keyRotationTimestamp: number }>;
+
 /** Credentials one password attempt sends: which stretch produced authPW and its unwrapBKey. */
 interface PasswordCredentials extends StretchedPassword {
   keyStretchVersion: KeyStretchVersion;
@@ -294,6 +327,21 @@ export class AuthClient {
 
   getRandomBytes(): Promise<{ data: string }> {
     return this.request('POST', '/get_random_bytes');
+  }
+
+  /** POST /oauth/authorization: a code for `client_id`, authorized by the session (Firefox's and our pages' path). */
+  oauthAuthorization(sessionToken: string, body: OAuthAuthorizationRequest): Promise<OAuthAuthorizationResult> {
+    return this.request('POST', '/oauth/authorization', { token: sessionAuth(sessionToken), body });
+  }
+
+  /** POST /oauth/token: with a session for `fxa-credentials`, or without one for codes and refresh tokens. */
+  oauthToken(body: Record<string, unknown>, sessionToken?: string): Promise<OAuthTokenResult> {
+    return this.request('POST', '/oauth/token', { token: sessionToken ? sessionAuth(sessionToken) : undefined, body });
+  }
+
+  /** POST /account/scoped-key-data: what to derive each keyed scope's key from. */
+  scopedKeyData(sessionToken: string, body: { client_id: string; scope: string }): Promise<ScopedKeyData> {
+    return this.request('POST', '/account/scoped-key-data', { token: sessionAuth(sessionToken), body });
   }
 
   /**

@@ -1,0 +1,102 @@
+// What the OAuth grant flows pass around: who authenticated and how, what they granted to
+// which client, and the stored forms of codes and tokens.
+
+/**
+ * The user's authentication behind a grant: a session token's state (the `/oauth/*` twins
+ * and `fxa-credentials`), or the claims of an assertion (the `/v1` routes).
+ */
+export interface Authentication {
+  uid: Buffer;
+  /** The session it came from, when there is one. */
+  sessionTokenId: Buffer | null;
+  /** When the user last authenticated (ms). */
+  authAt: number;
+  amr: string[];
+  aal: number;
+  emailVerified: boolean;
+  /** The session is confirmed (keyed scopes need it). */
+  tokenVerified: boolean;
+  /** The account's verifierSetAt (`fxa-generation`). */
+  generation: number;
+  profileChangedAt: number | null;
+  keysChangedAt: number | null;
+}
+
+/** What was granted: kept with a code, a refresh token, and read back to mint access tokens. */
+export interface Grant {
+  clientId: Buffer;
+  uid: Buffer;
+  /** Space-separated scope values. */
+  scope: string;
+  authAt: number;
+  amr: string[];
+  aal: number;
+  offline: boolean;
+  sessionTokenId: Buffer | null;
+}
+
+export interface CodeRecord {
+  codeHash: Buffer;
+  clientId: Buffer;
+  uid: Buffer;
+  scope: string;
+  authAt: number;
+  amr: string;
+  aal: number;
+  offline: boolean;
+  codeChallenge: string | null;
+  keysJwe: string | null;
+  sessionTokenId: Buffer | null;
+  createdAt: number;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: Buffer;
+  clientId: Buffer;
+  uid: Buffer;
+  scope: string;
+  authAt: number;
+  amr: string;
+  aal: number;
+  familyId: Buffer;
+  rotatedAt: number | null;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+export interface AccessTokenRecord {
+  tokenHash: Buffer;
+  clientId: Buffer;
+  uid: Buffer;
+  scope: string;
+  familyId: Buffer | null;
+  generation: number;
+  profileChangedAt: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The body of a successful `/v1/token` (and `/oauth/token`) response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'bearer';
+  scope: string;
+  expires_in: number;
+  auth_at?: number;
+  refresh_token?: string;
+  id_token?: string;
+  keys_jwe?: string;
+  session_token_id?: string;
+}
+
+export const SCOPE = {
+  oldsync: 'https://identity.mozilla.com/apps/oldsync',
+  sessionToken: 'https://identity.mozilla.com/tokens/session',
+  openid: 'openid',
+} as const;
+
+/** Lifetimes of OAUTH_AND_PAYMENTS.md §4, §6. */
+export const CODE_LIFETIME_MS = 15 * 60 * 1000;
+export const ID_TOKEN_LIFETIME_S = 5 * 60;
+/** A refresh token's lastUsedAt is written at most this often (authorized-clients shows it). */
+export const REFRESH_TOKEN_TOUCH_MS = 10 * 60 * 1000;

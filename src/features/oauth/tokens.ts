@@ -1,0 +1,215 @@
+// Minting and checking OAuth tokens (OAUTH_AND_PAYMENTS.md §6): opaque 32-byte access and
+// refresh tokens stored under their SHA-256, JWT access tokens (RS256, `typ: at+JWT`) for
+// clients configured for them and always for Sync, and OpenID Connect id_tokens.
+
+import { createHash } from 'node:crypto';
+import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
+import type { Clock, RandomSource } from '../../runtime.js';
+import type { OAuthClient } from './clients.js';
+import type { GrantStore } from './grant-store.js';
+import {
+  ID_TOKEN_LIFETIME_S,
+  SCOPE,
+  type AccessTokenRecord,
+  type Grant,
+  type RefreshTokenRecord,
+  type TokenResponse,
+} from './grant-model.js';
+import type { AccessTokenVerifier, VerifiedAccessToken } from './model.js';
+import { ScopeSet } from './scopes.js';
+import type { SigningKeys } from './signing-keys.js';
+
+export const sha256 = (data: Buffer | string): Buffer => createHash('sha256').update(data).digest();
+
+/** FxA hashes hex tokens by their bytes (`hash()` hex-decodes first). */
+export const tokenHash = (tokenHex: string): Buffer => sha256(Buffer.from(tokenHex, 'hex'));
+
+const TOKEN_HEX = /^[0-9a-fA-F]{64}$/;
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/** base64url(SHA-256(ASCII access_token)[0:16]) (OIDC core §3.1.3.6). */
+export const atHash = (accessToken: string): string => sha256(Buffer.from(accessToken, 'ascii')).subarray(0, 16).toString('base64url');
+
+/** What the minting needs to know about the account at that moment. */
+export interface AccountFacts {
+  /** verifierSetAt. */
+  generation: number;
+  profileChangedAt: number | null;
+}
+
+export interface TokenSettings {
+  /** `iss` of every JWT: PUBLIC_URL. */
+  issuer: string;
+  /** Default and maximum access-token lifetime, seconds. */
+  accessTokenLifetimeS: number;
+}
+
+export interface TokenDeps {
+  store: GrantStore;
+  signingKeys: Pick<SigningKeys, 'sign' | 'verify'>;
+  accountFacts(uid: Buffer): Promise<AccountFacts | undefined>;
+  clock: Clock;
+  random: RandomSource;
+  settings: TokenSettings;
+}
+
+export interface MintOptions {
+  /** Requested lifetime in seconds, clamped to the configured maximum. */
+  ttlS?: number;
+  resource?: string;
+  /** Returned once, from the code that carried it. */
+  keysJwe?: string | null;
+  /**
+   * `new`: a fresh refresh token (offline grant); `{ familyId }`: a rotation within that family;
+   * `none`: no refresh token.
+   */
+  refreshToken: 'new' | { familyId: Buffer } | 'none';
+  /** The family of the refresh token this access token is minted from. */
+  fromFamily?: Buffer;
+}
+
+export class TokenService implements AccessTokenVerifier {
+  constructor(private readonly deps: TokenDeps) {}
+
+  /** Access token (+ refresh token, id_token) for `grant`; call inside a transaction. */
+  async mint(grant: Grant, client: OAuthClient, options: MintOptions): Promise<TokenResponse> {
+    const { clock, random, store, settings } = this.deps;
+    const facts = await this.deps.accountFacts(grant.uid);
+    if (!facts) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
+    const now = clock.now();
+    const scope = ScopeSet.fromString(grant.scope);
+    const ttlS = Math.min(options.ttlS ?? settings.accessTokenLifetimeS, settings.accessTokenLifetimeS);
+
+    let familyId = options.fromFamily ?? null;
+    let refreshToken: string | undefined;
+    if (options.refreshToken !== 'none') {
+      const raw = random(32);
+      const hash = sha256(raw);
+      familyId = options.refreshToken === 'new' ? hash : options.refreshToken.familyId;
+      const record: RefreshTokenRecord = {
+        tokenHash: hash,
+        clientId: grant.clientId,
+        uid: grant.uid,
+        scope: grant.scope,
+        authAt: grant.authAt,
+        amr: grant.amr.join(' '),
+        aal: grant.aal,
+        familyId,
+        rotatedAt: null,
+        createdAt: now,
+        lastUsedAt: now,
+      };
+      await store.insertRefreshToken(record);
+      refreshToken = raw.toString('hex');
+    }
+
+    const raw = random(32);
+    const access: AccessTokenRecord = {
+      tokenHash: sha256(raw),
+      clientId: grant.clientId,
+      uid: grant.uid,
+      scope: grant.scope,
+      familyId,
+      generation: facts.generation,
+      profileChangedAt: facts.profileChangedAt,
+      createdAt: now,
+      expiresAt: now + ttlS * 1000,
+    };
+    await store.insertAccessToken(access);
+    const accessToken =
+      client.jwtAccessTokens || scope.has(SCOPE.oldsync)
+        ? await this.signAccessToken(access, raw, client, options.resource)
+        : raw.toString('hex');
+
+    const response: TokenResponse = {
+      access_token: accessToken,
+      token_type: 'bearer',
+      scope: scope.toString(),
+      expires_in: ttlS,
+      auth_at: Math.floor(grant.authAt / 1000),
+    };
+    if (refreshToken) response.refresh_token = refreshToken;
+    if (scope.has(SCOPE.openid)) response.id_token = await this.signIdToken(grant, client, accessToken, options.resource);
+    if (options.keysJwe) response.keys_jwe = options.keysJwe;
+    return response;
+  }
+
+  private audience(client: OAuthClient, resource: string | undefined): string | string[] {
+    return resource ? [client.idHex, resource] : client.idHex;
+  }
+
+  private signAccessToken(record: AccessTokenRecord, raw: Buffer, client: OAuthClient, resource?: string): Promise<string> {
+    return this.deps.signingKeys.sign(
+      {
+        iss: this.deps.settings.issuer,
+        aud: this.audience(client, resource),
+        client_id: client.idHex,
+        exp: Math.floor(record.expiresAt / 1000),
+        iat: Math.floor(record.createdAt / 1000),
+        jti: raw.toString('hex'),
+        scope: record.scope,
+        sub: record.uid.toString('hex'),
+        'fxa-generation': record.generation,
+        ...(record.profileChangedAt === null ? {} : { 'fxa-profileChangedAt': record.profileChangedAt }),
+      },
+      { typ: 'at+JWT' },
+    );
+  }
+
+  private signIdToken(grant: Grant, client: OAuthClient, accessToken: string, resource?: string): Promise<string> {
+    const iat = Math.floor(this.deps.clock.now() / 1000);
+    return this.deps.signingKeys.sign(
+      {
+        iss: this.deps.settings.issuer,
+        sub: grant.uid.toString('hex'),
+        aud: this.audience(client, resource),
+        iat,
+        exp: iat + ID_TOKEN_LIFETIME_S,
+        auth_time: Math.floor(grant.authAt / 1000),
+        at_hash: atHash(accessToken),
+        amr: grant.amr,
+        acr: `AAL${grant.aal}`,
+        'fxa-aal': grant.aal,
+      },
+      { typ: 'JWT' },
+    );
+  }
+
+  /** The stored record behind an access token (opaque or JWT); undefined when unknown or invalid. */
+  async findAccessToken(token: string): Promise<AccessTokenRecord | undefined> {
+    let hash: Buffer;
+    if (TOKEN_HEX.test(token)) hash = tokenHash(token);
+    else if (JWT_SHAPE.test(token)) {
+      const jti = await this.deps.signingKeys
+        .verify(token, { typ: 'at+JWT', issuer: this.deps.settings.issuer, clockTolerance: 0 })
+        .then(({ payload }) => payload.jti)
+        // An expired JWT is still looked up, so it gets 115 like an expired opaque token.
+        .catch((err: unknown) => expiredJwtId(err));
+      if (typeof jti !== 'string' || !TOKEN_HEX.test(jti)) return undefined;
+      hash = tokenHash(jti);
+    } else return undefined;
+    return this.deps.store.findAccessToken(hash);
+  }
+
+  /** AccessTokenVerifier: 108 when unknown or invalid, 115 when expired. */
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    const record = await this.findAccessToken(token);
+    if (!record) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
+    if (record.expiresAt <= this.deps.clock.now()) throw OAuthError.expiredToken(record.expiresAt);
+    return {
+      uid: record.uid,
+      clientId: record.clientId.toString('hex'),
+      scope: ScopeSet.fromString(record.scope).getScopeValues(),
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      generation: record.generation,
+      ...(record.profileChangedAt === null ? {} : { profileChangedAt: record.profileChangedAt }),
+    };
+  }
+}
+
+/** The jti of a JWT that failed only because it expired; undefined for every other failure. */
+function expiredJwtId(err: unknown): unknown {
+  const claims = (err as { code?: string; payload?: { jti?: unknown } }) ?? {};
+  return claims.code === 'ERR_JWT_EXPIRED' ? claims.payload?.jti : undefined;
+}
