@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
+import { clientRoutes } from './features/oauth/client-routes.js';
 import { oauthRoutes } from './features/oauth/routes.js';
 import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
 import { sessionRoutes } from './features/session/routes.js';
@@ -145,6 +146,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
     ...oauthRoutes({ signingKeys: services.signingKeys }),
+    ...clientRoutes({ clients: services.clients }),
     ...retiredRoutes(),
   ]);
   // The same keys where OpenID Connect discovery looks for them.

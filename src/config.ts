@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseClientIdList, parseOAuthClients, type OAuthClient } from './features/oauth/client-settings.js';
 
 /**
  * A setting or the environment it names is wrong (a bad value, a database that cannot be
@@ -51,6 +52,11 @@ export interface Config {
   sessionTokenLifetimeMs: number;
   /** AES-256-GCM key for the OAuth signing keys' private parts at rest; undefined: stored unencrypted. */
   oauthKeyEncryptionKey: Buffer | undefined;
+  /** OAuth clients from OAUTH_CLIENTS (source `config`). */
+  oauthClients: OAuthClient[];
+  oauthBuiltinClients: boolean;
+  /** Client ids (16 hex) of OAUTH_DISABLED_CLIENTS. */
+  oauthDisabledClients: string[];
   reminderIntervalMs: number;
   /** How long a stopping server lets in-flight requests finish before it closes their connections. */
   shutdownTimeoutMs: number;
@@ -317,6 +323,21 @@ export const SETTINGS = {
     default: '',
     parse: key32,
   },
+  OAUTH_CLIENTS: {
+    doc: "OAuth clients (relying parties), as a JSON array in the shape of FxA's `oauthServer.clients`: `id` (16 hex), `hashedSecret` (SHA-256 of the secret, 64 hex; not for public clients), `hashedSecretPrevious`, `name`, `imageUri`, `redirectUri` (comma-separated), `trusted`, `canGrant`, `publicClient`, `allowedScopes` (space-separated), and `jwtAccessTokens` (default false), `rotateRefreshTokens` (default true for confidential clients). An entry with a plaintext `secret` stops the start with the hash to store instead. `accounts-server client add` registers clients in the database instead.",
+    default: '',
+    parse: parseOAuthClients,
+  },
+  OAUTH_BUILTIN_CLIENTS: {
+    doc: "Register Mozilla's browsers under Mozilla's client ids (Firefox desktop, iOS, Fenix, Fennec, Reference Browser), so they can sign in unchanged.",
+    default: 'true',
+    parse: bool,
+  },
+  OAUTH_DISABLED_CLIENTS: {
+    doc: 'Comma-separated client ids that are turned off (FxA `disabledClients`): they get 503 errno 202 until removed from the list.',
+    default: '',
+    parse: parseClientIdList,
+  },
   REMINDER_INTERVAL_SECONDS: {
     doc: 'How often each instance looks for reminder mails that are due (unverified-account and connect-another-device reminders); 0 turns the job off on this instance.',
     default: '60',
@@ -371,7 +392,9 @@ function readConfigFile(path: string | undefined): Env {
   for (const [key, value] of Object.entries(parsed)) {
     if (!(key in SETTINGS)) throw new ConfigError(`config CONFIG_FILE ${path}: unknown setting ${key}`);
     if (value === null) continue; // null means "not set", like an absent key
-    env[key] = Array.isArray(value) ? value.join(',') : String(value);
+    // A list of objects (OAUTH_CLIENTS) stays JSON; a list of strings becomes a comma list.
+    const objects = typeof value === 'object' && (!Array.isArray(value) || value.some((item) => typeof item === 'object'));
+    env[key] = objects ? JSON.stringify(value) : Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;
 }
@@ -500,6 +523,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
     oauthKeyEncryptionKey: get('OAUTH_KEY_ENCRYPTION_KEY'),
+    oauthClients: get('OAUTH_CLIENTS'),
+    oauthBuiltinClients: get('OAUTH_BUILTIN_CLIENTS'),
+    oauthDisabledClients: get('OAUTH_DISABLED_CLIENTS'),
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
     shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     dependencyTimeoutMs: get('DEPENDENCY_TIMEOUT_MS'),

@@ -16,6 +16,7 @@ import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
+import { ClientRegistry } from './features/oauth/clients.js';
 import { SigningKeys } from './features/oauth/signing-keys.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
@@ -61,6 +62,8 @@ export interface Services {
   reminders: ReminderService;
   /** OAuth signing keys (GET /v1/jwks; the token endpoints sign with them). */
   signingKeys: SigningKeys;
+  /** OAuth clients: built in, OAUTH_CLIENTS, then those `accounts-server client add` stored. */
+  clients: ClientRegistry;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -226,6 +229,13 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
   });
 
+  const clients = new ClientRegistry({
+    db,
+    builtin: config.oauthBuiltinClients,
+    configured: config.oauthClients,
+    disabled: config.oauthDisabledClients,
+  });
+
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
@@ -247,6 +257,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     unblock,
     reminders,
     signingKeys,
+    clients,
     healthChecks,
     metrics,
     async close() {
