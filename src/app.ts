@@ -8,7 +8,9 @@ import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
+import { BrowserIdAssertions } from './features/oauth/assertions.js';
 import { oauthRoutes } from './features/oauth/routes.js';
+import { twinRoutes } from './features/oauth/twin-routes.js';
 import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
 import { sessionRoutes } from './features/session/routes.js';
 import { unblockRoutes } from './features/unblock/routes.js';
@@ -145,7 +147,21 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
-    ...oauthRoutes({ signingKeys: services.signingKeys }),
+    ...oauthRoutes({
+      signingKeys: services.signingKeys,
+      oauth: services.oauth,
+      accessTokens: services.accessTokens,
+      assertions: new BrowserIdAssertions(services.signingKeys, services.clock, config.publicUrl),
+      contentUrl: config.contentUrl,
+    }),
+    ...twinRoutes({
+      oauth: services.oauth,
+      sessionAuth,
+      authenticate: services.authenticateSession,
+      signingKeys: services.signingKeys,
+      issuer: config.publicUrl,
+      clock: services.clock,
+    }),
     ...clientRoutes({ clients: services.clients }),
     ...retiredRoutes(),
   ]);

@@ -52,6 +52,8 @@ export interface Config {
   sessionTokenLifetimeMs: number;
   /** AES-256-GCM key for the OAuth signing keys' private parts at rest; undefined: stored unencrypted. */
   oauthKeyEncryptionKey: Buffer | undefined;
+  /** Default and maximum access-token lifetime. */
+  oauthAccessTokenLifetimeSeconds: number;
   /** OAuth clients from OAUTH_CLIENTS (source `config`). */
   oauthClients: OAuthClient[];
   oauthBuiltinClients: boolean;
@@ -338,6 +340,15 @@ export const SETTINGS = {
     default: '',
     parse: parseClientIdList,
   },
+  OAUTH_ACCESS_TOKEN_LIFETIME_SECONDS: {
+    doc: "Default and longest lifetime of an OAuth access token (FxA: 365 minutes). A client's `ttl` may only shorten it. At most 86400: the signing keys keep verifying tokens that long after a rotation.",
+    default: '21900',
+    parse: (value: string) => {
+      const seconds = positiveInt(value);
+      if (seconds > 86400) throw new Error('must be at most 86400 (24 hours)');
+      return seconds;
+    },
+  },
   REMINDER_INTERVAL_SECONDS: {
     doc: 'How often each instance looks for reminder mails that are due (unverified-account and connect-another-device reminders); 0 turns the job off on this instance.',
     default: '60',
@@ -523,6 +534,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
     oauthKeyEncryptionKey: get('OAUTH_KEY_ENCRYPTION_KEY'),
+    oauthAccessTokenLifetimeSeconds: get('OAUTH_ACCESS_TOKEN_LIFETIME_SECONDS'),
     oauthClients: get('OAUTH_CLIENTS'),
     oauthBuiltinClients: get('OAUTH_BUILTIN_CLIENTS'),
     oauthDisabledClients: get('OAUTH_DISABLED_CLIENTS'),

@@ -16,7 +16,13 @@ import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
+import { authenticationOfSession } from './features/oauth/authentication.js';
 import { ClientRegistry } from './features/oauth/clients.js';
+import type { Authentication } from './features/oauth/grant-model.js';
+import { GrantStore } from './features/oauth/grant-store.js';
+import { OAuthService } from './features/oauth/service.js';
+import { TokenService } from './features/oauth/tokens.js';
+import type { SessionToken } from './features/session/model.js';
 import { SigningKeys } from './features/oauth/signing-keys.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
@@ -64,6 +70,12 @@ export interface Services {
   signingKeys: SigningKeys;
   /** OAuth clients: built in, OAUTH_CLIENTS, then those `accounts-server client add` stored. */
   clients: ClientRegistry;
+  /** OAuth grants: codes, tokens, revocation, introspection. */
+  oauth: OAuthService;
+  /** Mints and verifies access tokens (the profile API's verifier). */
+  accessTokens: TokenService;
+  /** The OAuth grant's view of a session: its user, how they authenticated, the account's change times. */
+  authenticateSession(session: SessionToken): Promise<Authentication>;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -235,6 +247,26 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     configured: config.oauthClients,
     disabled: config.oauthDisabledClients,
   });
+  const grantStore = new GrantStore(db);
+  const accessTokens = new TokenService({
+    store: grantStore,
+    signingKeys,
+    accountFacts: async (uid) => {
+      const record = await accountStore.findByUid(uid);
+      return record && { generation: record.account.verifierSetAt, profileChangedAt: record.account.profileChangedAt };
+    },
+    clock,
+    random,
+    settings: { issuer: config.publicUrl, accessTokenLifetimeS: config.oauthAccessTokenLifetimeSeconds },
+  });
+  const oauth = new OAuthService({ db, store: grantStore, clients, tokens: accessTokens, clock, random });
+  const authenticateSession = async (session: SessionToken): Promise<Authentication> => {
+    const record = await accountStore.findByUid(session.uid);
+    return authenticationOfSession(session, {
+      profileChangedAt: record?.account.profileChangedAt ?? null,
+      keysChangedAt: record?.account.keysChangedAt ?? null,
+    });
+  };
 
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
@@ -258,6 +290,9 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     reminders,
     signingKeys,
     clients,
+    oauth,
+    accessTokens,
+    authenticateSession,
     healthChecks,
     metrics,
     async close() {

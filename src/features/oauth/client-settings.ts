@@ -85,7 +85,8 @@ export function builtinClients(): OAuthClient[] {
     imageUri: '',
     allowedScopes: `${OLDSYNC_SCOPE} ${SESSION_TOKEN_SCOPE}`,
     trusted: true,
-    canGrant: false,
+    // Firefox gets its later tokens with fxa-credentials (FxA's config: canGrant for its browsers).
+    canGrant: true,
     publicClient: true,
     jwtAccessTokens: false,
     rotateRefreshTokens: false,

@@ -114,23 +114,10 @@ export class GrantStore {
   }
 
   /** The user's live (not rotated) refresh tokens and unexpired access tokens, for authorized-clients. */
-  async listForUser(
-    uid: Buffer,
-    now: number,
-  ): Promise<{ refreshTokens: RefreshTokenRecord[]; accessTokens: AccessTokenRecord[] }> {
+  async listForUser(uid: Buffer, now: number): Promise<{ refreshTokens: RefreshTokenRecord[]; accessTokens: AccessTokenRecord[] }> {
     const [refresh, access] = await Promise.all([
-      this.db.current
-        .selectFrom('oauthRefreshTokens')
-        .selectAll()
-        .where('uid', '=', uid)
-        .where('rotatedAt', 'is', null)
-        .execute(),
-      this.db.current
-        .selectFrom('oauthAccessTokens')
-        .selectAll()
-        .where('uid', '=', uid)
-        .where('expiresAt', '>', now)
-        .execute(),
+      this.db.current.selectFrom('oauthRefreshTokens').selectAll().where('uid', '=', uid).where('rotatedAt', 'is', null).execute(),
+      this.db.current.selectFrom('oauthAccessTokens').selectAll().where('uid', '=', uid).where('expiresAt', '>', now).execute(),
     ]);
     return { refreshTokens: refresh.map(toRefresh), accessTokens: access.map(toAccess) };
   }

@@ -138,7 +138,19 @@ export function oauthRoutes({ signingKeys, oauth, accessTokens, assertions, cont
       path: '/authorization',
       tag: 'OAuth',
       summary: 'Authorize a client for the user named by an assertion: a code (or a token for canGrant clients)',
-      errors: { oauth: [OAUTH.UNKNOWN_CLIENT, OAUTH.INCORRECT_REDIRECT, OAUTH.INVALID_ASSERTION, OAUTH.INVALID_RESPONSE_TYPE, OAUTH.INVALID_SCOPES, OAUTH.NOT_PUBLIC_CLIENT, OAUTH.MISSING_PKCE, OAUTH.MISMATCH_ACR, OAUTH.DISABLED_CLIENT] },
+      errors: {
+        oauth: [
+          OAUTH.UNKNOWN_CLIENT,
+          OAUTH.INCORRECT_REDIRECT,
+          OAUTH.INVALID_ASSERTION,
+          OAUTH.INVALID_RESPONSE_TYPE,
+          OAUTH.INVALID_SCOPES,
+          OAUTH.NOT_PUBLIC_CLIENT,
+          OAUTH.MISSING_PKCE,
+          OAUTH.MISMATCH_ACR,
+          OAUTH.DISABLED_CLIENT,
+        ],
+      },
       body: authorizationBody,
       response: Type.Union([authorizationResponse, tokenResponse]),
       async handler({ body }) {
@@ -279,7 +291,9 @@ export function oauthRoutes({ signingKeys, oauth, accessTokens, assertions, cont
       path: '/key-data',
       tag: 'OAuth',
       summary: 'What the browser derives scoped keys from, for each keyed scope of the request',
-      errors: { oauth: [OAUTH.UNKNOWN_CLIENT, OAUTH.INVALID_ASSERTION, OAUTH.INVALID_SCOPES, OAUTH.STALE_AUTH_AT, OAUTH.DISABLED_CLIENT] },
+      errors: {
+        oauth: [OAUTH.UNKNOWN_CLIENT, OAUTH.INVALID_ASSERTION, OAUTH.INVALID_SCOPES, OAUTH.STALE_AUTH_AT, OAUTH.DISABLED_CLIENT],
+      },
       body: body({ client_id: clientId, assertion, scope }),
       response: scopedKeyDataResponse,
       async handler({ body }) {

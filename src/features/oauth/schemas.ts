@@ -24,7 +24,10 @@ export const state = Type.String({ maxLength: 512 });
 export const accessType = Type.Union([Type.Literal('online'), Type.Literal('offline')]);
 export const codeChallengeMethod = Type.Literal('S256');
 export const codeChallenge = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9\\-_]+$' });
-export const keysJwe = Type.String({ maxLength: 1024, pattern: '^[A-Za-z0-9\\-_]+\\.[A-Za-z0-9\\-_]*\\.[A-Za-z0-9\\-_]+\\.[A-Za-z0-9\\-_]+\\.[A-Za-z0-9\\-_]+$' });
+export const keysJwe = Type.String({
+  maxLength: 1024,
+  pattern: '^[A-Za-z0-9\\-_]+\\.[A-Za-z0-9\\-_]*\\.[A-Za-z0-9\\-_]+\\.[A-Za-z0-9\\-_]+\\.[A-Za-z0-9\\-_]+$',
+});
 export const acrValues = Type.Union([Type.String({ maxLength: 256 }), Type.Null()]);
 export const ttl = Type.Number({ exclusiveMinimum: 0, description: 'Requested access-token lifetime, seconds (clamped)' });
 export const resource = Type.String({ maxLength: 2048, format: 'uri' });

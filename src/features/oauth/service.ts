@@ -29,12 +29,18 @@ export const REFRESH_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:refresh_toke
 export type GrantType = 'authorization_code' | 'refresh_token' | 'fxa-credentials' | typeof TOKEN_EXCHANGE_GRANT;
 
 /** Firefox's own clients, the only ones that may exchange a refresh token for more scope. */
-export const FIREFOX_CLIENT_IDS = ['5882386c6d801776', '1b1a3e44c54fbb58', 'a2270f727f45f648', '3332a18d142636cb', '3c49430b43dfba77'];
+export const FIREFOX_CLIENT_IDS = [
+  '5882386c6d801776',
+  '1b1a3e44c54fbb58',
+  'a2270f727f45f648',
+  '3332a18d142636cb',
+  '3c49430b43dfba77',
+];
 /** What token exchange may add (FxA: Relay only). */
 const TOKEN_EXCHANGE_SCOPES = ScopeSet.fromArray(['https://identity.mozilla.com/apps/relay']);
 
 /** How the client proves who it is: a Basic header or body fields. */
-export interface ClientCredentials {
+export interface ClientAuthentication {
   authorization?: string;
   clientId?: string;
   clientSecret?: string;
@@ -64,7 +70,7 @@ export interface AuthorizationResult {
 
 export interface TokenRequest {
   grantType: GrantType;
-  credentials: ClientCredentials;
+  credentials: ClientAuthentication;
   code?: string;
   codeVerifier?: string;
   refreshToken?: string;
@@ -76,6 +82,19 @@ export interface TokenRequest {
   subjectTokenType?: string;
   /** fxa-credentials: the user's session or assertion. */
   auth?: Authentication;
+}
+
+/** An RFC 7662 answer in FxA's shape (ms timestamps, jti = the tokenId in hex). */
+export interface Introspection {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  token_type?: 'access_token' | 'refresh_token';
+  iat?: number;
+  exp?: number;
+  sub?: string;
+  jti?: string;
+  'fxa-lastUsedAt'?: number;
 }
 
 export interface AuthorizedClient {
@@ -228,7 +247,7 @@ export class OAuthService {
    * The client named by the credentials, authenticated as its kind requires: a confidential
    * client by its secret; a public one by name alone (PKCE proves possession for codes).
    */
-  private async authenticateClient(credentials: ClientCredentials): Promise<OAuthClient> {
+  private async authenticateClient(credentials: ClientAuthentication): Promise<OAuthClient> {
     const { clientId, secret } = parseClientCredentials(credentials.authorization, {
       client_id: credentials.clientId,
       client_secret: credentials.clientSecret,
@@ -359,7 +378,7 @@ export class OAuthService {
    * credentials the token must be that client's; unknown tokens are 108.
    */
   async destroy(
-    credentials: ClientCredentials | undefined,
+    credentials: ClientAuthentication | undefined,
     target: { accessToken?: string; refreshToken?: string; refreshTokenId?: string },
   ): Promise<void> {
     const client = credentials ? await this.authenticateClient(credentials) : undefined;
@@ -382,7 +401,7 @@ export class OAuthService {
    * RFC 7009 revocation (`/oauth/destroy`): the client's access or refresh token, tried in the
    * hinted order; a token that is not found (or not this client's) is not an error.
    */
-  async revoke(credentials: ClientCredentials, token: string, hint?: string): Promise<void> {
+  async revoke(credentials: ClientAuthentication, token: string, hint?: string): Promise<void> {
     const client = await this.authenticateClient(credentials);
     const tryAccess = async () => {
       const record = await this.deps.tokens.findAccessToken(token);
@@ -404,13 +423,13 @@ export class OAuthService {
   }
 
   /** RFC 7662, in FxA's shape (ms timestamps, jti = tokenId hex). */
-  async introspect(token: string, hint?: string): Promise<Record<string, unknown>> {
+  async introspect(token: string, hint?: string): Promise<Introspection> {
     const now = this.deps.clock.now();
-    const access = async () => {
+    const access = async (): Promise<Introspection | undefined> => {
       const record = await this.deps.tokens.findAccessToken(token);
       return record && this.describeAccess(record, now);
     };
-    const refresh = async () => {
+    const refresh = async (): Promise<Introspection | undefined> => {
       if (!/^[0-9a-fA-F]{64}$/.test(token)) return undefined;
       const stored = await this.deps.store.findRefreshToken(tokenHash(token));
       if (!stored) return undefined;
@@ -435,7 +454,7 @@ export class OAuthService {
     return { active: false };
   }
 
-  private describeAccess(record: AccessTokenRecord, now: number): Record<string, unknown> {
+  private describeAccess(record: AccessTokenRecord, now: number): Introspection {
     return {
       active: record.expiresAt > now,
       scope: record.scope,

@@ -28,7 +28,8 @@ const TOKEN_HEX = /^[0-9a-fA-F]{64}$/;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** base64url(SHA-256(ASCII access_token)[0:16]) (OIDC core §3.1.3.6). */
-export const atHash = (accessToken: string): string => sha256(Buffer.from(accessToken, 'ascii')).subarray(0, 16).toString('base64url');
+export const atHash = (accessToken: string): string =>
+  sha256(Buffer.from(accessToken, 'ascii')).subarray(0, 16).toString('base64url');
 
 /** What the minting needs to know about the account at that moment. */
 export interface AccountFacts {

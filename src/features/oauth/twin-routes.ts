@@ -19,7 +19,6 @@ import {
   codeChallengeMethod,
   keysJwe,
   redirectUri,
-  resource,
   scope,
   scopedKeyDataResponse,
   state,
@@ -64,7 +63,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
       method: 'POST',
       path: '/oauth/authorization',
       tag: 'OAuth',
-      summary: 'Authorize a client for the session\'s user: a code to exchange at /oauth/token',
+      summary: "Authorize a client for the session's user: a code to exchange at /oauth/token",
       auth: { strategy: sessionAuth, verifiedEmail: true },
       errors: sessionErrors,
       body: body({
@@ -147,7 +146,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
       method: 'POST',
       path: '/oauth/destroy',
       tag: 'OAuth',
-      summary: 'RFC 7009 revocation of a client\'s access or refresh token',
+      summary: "RFC 7009 revocation of a client's access or refresh token",
       description: 'A token that is not found is not an error (`{}`).',
       errors: [ERRNO.UNKNOWN_CLIENT_ID, ERRNO.INCORRECT_CLIENT_SECRET],
       body: body({
@@ -180,11 +179,9 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
       async handler({ body }) {
         const now = clock.now() / 1000;
         // Expiry is judged below with the grace period, so the library is asked at the epoch.
-        const { payload } = await signingKeys
-          .verify(body.id_token, { issuer, currentDate: new Date(0) })
-          .catch(() => {
-            throw AppError.invalidToken('Invalid id_token');
-          });
+        const { payload } = await signingKeys.verify(body.id_token, { issuer, currentDate: new Date(0) }).catch(() => {
+          throw AppError.invalidToken('Invalid id_token');
+        });
         const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
         const { exp } = payload;
         if (
@@ -203,7 +200,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
       method: 'POST',
       path: '/account/scoped-key-data',
       tag: 'OAuth',
-      summary: 'What the browser derives scoped keys from, for the session\'s user',
+      summary: "What the browser derives scoped keys from, for the session's user",
       auth: { strategy: sessionAuth, verifiedEmail: true },
       errors: sessionErrors,
       body: body({ client_id: clientId, scope }),
@@ -216,4 +213,3 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
     }),
   ];
 }
-
