@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
+import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { oauthRoutes } from './features/oauth/routes.js';
 import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
@@ -145,12 +146,14 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...unblockRoutes({ unblock: services.unblock }),
     ...utilRoutes({ random: services.random, contentUrl: config.contentUrl }),
     ...oauthRoutes({ signingKeys: services.signingKeys }),
+    ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
     ...retiredRoutes(),
   ]);
   // The same keys where OpenID Connect discovery looks for them.
   server.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),
   );
+  registerBrowserIdDocuments(server, services.browserId);
   registerRetiredVersions(server);
   registerDockerflow(server, {
     version: config.version,

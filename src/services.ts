@@ -12,6 +12,7 @@ import { PasswordHasher } from './features/account/password.js';
 import { AccountService } from './features/account/service.js';
 import { SigninService } from './features/account/signin.js';
 import { AccountStore } from './features/account/store.js';
+import { BrowserIdService } from './features/browserid/service.js';
 import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
@@ -61,6 +62,8 @@ export interface Services {
   reminders: ReminderService;
   /** OAuth signing keys (GET /v1/jwks; the token endpoints sign with them). */
   signingKeys: SigningKeys;
+  /** BrowserID certificates and support documents. */
+  browserId: BrowserIdService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -226,6 +229,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
   });
 
+  const browserId = new BrowserIdService({ keys: signingKeys, accounts, clock, issuer: new URL(config.publicUrl).host });
+
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
@@ -247,6 +252,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     unblock,
     reminders,
     signingKeys,
+    browserId,
     healthChecks,
     metrics,
     async close() {
