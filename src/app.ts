@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
+import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
 import { BrowserIdAssertions } from './features/oauth/assertions.js';
@@ -163,12 +164,14 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
       clock: services.clock,
     }),
     ...clientRoutes({ clients: services.clients }),
+    ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
     ...retiredRoutes(),
   ]);
   // The same keys where OpenID Connect discovery looks for them.
   server.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),
   );
+  registerBrowserIdDocuments(server, services.browserId);
   registerRetiredVersions(server);
   registerDockerflow(server, {
     version: config.version,

@@ -12,6 +12,7 @@ import { PasswordHasher } from './features/account/password.js';
 import { AccountService } from './features/account/service.js';
 import { SigninService } from './features/account/signin.js';
 import { AccountStore } from './features/account/store.js';
+import { BrowserIdService } from './features/browserid/service.js';
 import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
@@ -76,6 +77,8 @@ export interface Services {
   accessTokens: TokenService;
   /** The OAuth grant's view of a session: its user, how they authenticated, the account's change times. */
   authenticateSession(session: SessionToken): Promise<Authentication>;
+  /** BrowserID certificates and support documents. */
+  browserId: BrowserIdService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -267,6 +270,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       keysChangedAt: record?.account.keysChangedAt ?? null,
     });
   };
+  const browserId = new BrowserIdService({ keys: signingKeys, accounts, clock, issuer: new URL(config.publicUrl).host });
 
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
@@ -293,6 +297,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     oauth,
     accessTokens,
     authenticateSession,
+    browserId,
     healthChecks,
     metrics,
     async close() {
