@@ -10,6 +10,7 @@ import { atHash } from '../src/features/oauth/tokens.js';
 import { expectError, expectRejectedWithoutChange, PASSWORD, signUpVerified, uniqueEmail, DAY } from './helpers/flows.js';
 import {
   basicAuth,
+  browserIdAssertion,
   CAN_GRANT,
   CONFIDENTIAL,
   FAKE_KEYS_JWE,
@@ -433,5 +434,164 @@ describe('concurrent redemption', () => {
     );
     assert.ok(results.filter((r) => r.status === 200).length <= 1);
     for (const r of results.filter((r) => r.status !== 200)) assert.equal(r.body.errno, 108);
+  });
+});
+
+describe('the /v1 routes with a BrowserID assertion', () => {
+  test('authorization, key-data, authorized-clients and their destroy', async () => {
+    const { sessionToken, uid } = await signedIn('assertion');
+    const assertion = await browserIdAssertion(server, sessionToken);
+
+    const keyData = await oauthPost(server, '/key-data', { client_id: FIREFOX, assertion, scope: SCOPE_OLDSYNC });
+    assert.equal(keyData.status, 200, JSON.stringify(keyData.body));
+    assert.deepEqual(Object.keys(keyData.body), [SCOPE_OLDSYNC]);
+
+    const authorized = await oauthPost(server, '/authorization', {
+      client_id: CONFIDENTIAL.id,
+      assertion,
+      scope: 'profile',
+      state: 'st',
+      access_type: 'offline',
+    });
+    assert.equal(authorized.status, 200, JSON.stringify(authorized.body));
+    assert.equal(new URL(authorized.body.redirect as string).origin, 'https://rp.example');
+    const tokens = await oauthPost(server, '/token', { code: authorized.body.code }, { authorization: basicAuth(CONFIDENTIAL) });
+    assert.equal(tokens.status, 200);
+
+    const list = await oauthPost(server, '/authorized-clients', { assertion });
+    const entries = list.body as unknown as Array<Record<string, unknown>>;
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.client_id, CONFIDENTIAL.id);
+    assert.equal(entries[0]!.client_name, 'Relying party');
+    assert.deepEqual(entries[0]!.scope, ['profile']);
+    assert.match(entries[0]!.refresh_token_id as string, /^[0-9a-f]{64}$/);
+
+    const unknownToken = await oauthPost(server, '/authorized-clients/destroy', {
+      assertion,
+      client_id: CONFIDENTIAL.id,
+      refresh_token_id: 'ab'.repeat(32),
+    });
+    assert.equal(unknownToken.body.errno, 122);
+    const destroyed = await oauthPost(server, '/authorized-clients/destroy', {
+      assertion,
+      client_id: CONFIDENTIAL.id,
+      refresh_token_id: entries[0]!.refresh_token_id,
+    });
+    assert.equal(destroyed.status, 200);
+    assert.deepEqual((await oauthPost(server, '/authorized-clients', { assertion })).body, []);
+    const refresh = await oauthPost(
+      server,
+      '/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
+      { authorization: basicAuth(CONFIDENTIAL) },
+    );
+    assert.equal(refresh.body.errno, 108);
+    assert.ok(uid);
+  });
+
+  test('assertions for another audience, expired or tampered are refused with 104', async () => {
+    const { sessionToken } = await signedIn('bad-assertion');
+    const elsewhere = await browserIdAssertion(server, sessionToken, 'https://other.example');
+    assert.equal((await oauthPost(server, '/authorized-clients', { assertion: elsewhere })).body.errno, 104);
+    const good = await browserIdAssertion(server, sessionToken);
+    const [cert, signed] = good.split('~') as [string, string];
+    const tampered = `${cert}~${signed.slice(0, -4)}AAAA`;
+    assert.equal((await oauthPost(server, '/authorized-clients', { assertion: tampered })).body.errno, 104);
+    server.clock.advance(61_000);
+    const expired = await oauthPost(server, '/authorized-clients', { assertion: good });
+    assert.equal(expired.status, 401);
+    assert.equal(expired.body.errno, 104);
+  });
+});
+
+describe('id_tokens, token exchange and signing-key rotation', () => {
+  test('/oauth/id-token-verify accepts our id_token for its audience, within the grace period', async () => {
+    const { sessionToken } = await signedIn('idtoken');
+    const { code } = await codeFor(sessionToken, { client_id: CONFIDENTIAL.id, scope: 'openid' });
+    const tokens = await oauthPost(server, '/token', { code }, { authorization: basicAuth(CONFIDENTIAL) });
+    const idToken = tokens.body.id_token as string;
+    const ok = await oauthPost(server, '/oauth/id-token-verify', { client_id: CONFIDENTIAL.id, id_token: idToken });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.aud, CONFIDENTIAL.id);
+    const wrongAudience = await oauthPost(server, '/oauth/id-token-verify', { client_id: UNTRUSTED.id, id_token: idToken });
+    assert.equal(wrongAudience.body.errno, 110);
+    server.clock.advance(10 * 60 * 1000);
+    const expired = await oauthPost(server, '/oauth/id-token-verify', { client_id: CONFIDENTIAL.id, id_token: idToken });
+    assert.equal(expired.body.errno, 110);
+    const graced = await oauthPost(server, '/oauth/id-token-verify', {
+      client_id: CONFIDENTIAL.id,
+      id_token: idToken,
+      expiry_grace_period: 3600,
+    });
+    assert.equal(graced.status, 200);
+  });
+
+  test('token exchange: a Firefox refresh token traded for one with Relay added; others get 112', async () => {
+    const { sessionToken } = await signedIn('exchange');
+    const firefox = await server.client.oauthToken(
+      { client_id: FIREFOX, grant_type: 'fxa-credentials', scope: 'profile', access_type: 'offline' },
+      sessionToken,
+    );
+    const exchange = {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: firefox.refresh_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:refresh_token',
+      scope: 'https://identity.mozilla.com/apps/relay',
+    };
+    const tooMuch = await oauthPost(server, '/token', { ...exchange, client_id: FIREFOX, scope: SCOPE_OLDSYNC });
+    assert.equal(tooMuch.status, 403);
+    assert.equal(tooMuch.body.errno, 112);
+    const traded = await oauthPost(server, '/token', { ...exchange, client_id: FIREFOX });
+    assert.equal(traded.status, 200, JSON.stringify(traded.body));
+    assert.equal(traded.body.scope, 'profile https://identity.mozilla.com/apps/relay');
+    assert.match(traded.body.refresh_token as string, /^[0-9a-f]{64}$/);
+    // The old refresh token is gone.
+    const old = await oauthPost(server, '/token', {
+      grant_type: 'refresh_token',
+      client_id: FIREFOX,
+      refresh_token: firefox.refresh_token,
+    });
+    assert.equal(old.body.errno, 108);
+  });
+
+  test('JWT access tokens verify for a relying party before and after `keys rotate`', async () => {
+    const { rotateSigningKeys, MIN_PUBLISH_MS } = await import('../src/features/oauth/signing-keys.js');
+    const { sessionToken } = await signedIn('rotate');
+    const mint = () =>
+      server.client.oauthToken({ client_id: FIREFOX, grant_type: 'fxa-credentials', scope: SCOPE_OLDSYNC }, sessionToken);
+    const before = await mint();
+    const db = server.app.services.db;
+    await rotateSigningKeys(db, server.clock.now(), undefined);
+    server.clock.advance(MIN_PUBLISH_MS);
+    await rotateSigningKeys(db, server.clock.now(), undefined);
+    // Instances re-read the keys within KEY_REFRESH_MS.
+    server.clock.advance(31_000);
+    const after = await mint();
+    assert.notEqual(decodeProtectedHeader(after.access_token).kid, decodeProtectedHeader(before.access_token).kid);
+    for (const token of [before, after]) {
+      await verifyWithJwks(server, token.access_token);
+      assert.equal((await oauthPost(server, '/verify', { token: token.access_token })).status, 200);
+    }
+  });
+
+  test('a disabled client gets 503 errno 202', async () => {
+    const disabled = await startTestServer({ env: { OAUTH_CLIENTS, OAUTH_DISABLED_CLIENTS: CAN_GRANT.id } });
+    try {
+      const account = await signUpVerified(disabled, uniqueEmail('disabled'));
+      const response = await fetch(`${disabled.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: CAN_GRANT.id, grant_type: 'refresh_token', refresh_token: 'ab'.repeat(32) }),
+      });
+      assert.equal(response.status, 503);
+      assert.equal(((await response.json()) as { errno: number }).errno, 204);
+      await expectError(
+        disabled.client.oauthAuthorization(account.sessionToken, { client_id: CAN_GRANT.id, scope: 'profile', state: 's' }),
+        204,
+        503,
+      );
+    } finally {
+      await disabled.close();
+    }
   });
 });

@@ -2,8 +2,8 @@
 // public PKCE client, a canGrant client and an untrusted one, registered through OAUTH_CLIENTS
 // as a deployment would (hashed secrets only).
 
-import { createHash, randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { CompactSign, createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
 import type { TestServer } from './server.js';
 
 export const SCOPE_OLDSYNC = 'https://identity.mozilla.com/apps/oldsync';
@@ -115,4 +115,23 @@ export async function oauthPost(
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/**
+ * A BrowserID assertion for the session's user, as an old FxA client makes one: a key pair,
+ * a certificate over its public key from POST /certificate/sign, and an assertion for this
+ * server signed with the private key.
+ */
+export async function browserIdAssertion(server: TestServer, sessionToken: string, audience = server.origin): Promise<string> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' });
+  const decimal = (b64: string) => BigInt(`0x${Buffer.from(b64, 'base64url').toString('hex')}`).toString(10);
+  const { cert } = await server.client.request<{ cert: string }>('POST', '/certificate/sign', {
+    token: { kind: 'sessionToken', tokenData: sessionToken },
+    body: { publicKey: { algorithm: 'RS', n: decimal(jwk.n!), e: decimal(jwk.e!) }, duration: 3600_000 },
+  });
+  const assertion = await new CompactSign(Buffer.from(JSON.stringify({ aud: audience, exp: server.clock.now() + 60_000 })))
+    .setProtectedHeader({ alg: 'RS256' })
+    .sign(privateKey);
+  return `${cert}~${assertion}`;
 }
