@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { oauthRoutes } from './features/oauth/routes.js';
+import { registerProfileApi } from './features/profile/routes.js';
 import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
 import { sessionRoutes } from './features/session/routes.js';
 import { unblockRoutes } from './features/unblock/routes.js';
@@ -147,6 +148,11 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...oauthRoutes({ signingKeys: services.signingKeys }),
     ...retiredRoutes(),
   ]);
+  // The profile API (/profile/v1) needs the access-token verifier, which services do not build
+  // yet (only tests inject one): until the integrator connects it, no verifier, no profile API.
+  if (services.accessTokens) {
+    await registerProfileApi(server, authenticator, { profiles: services.profiles, accessTokens: services.accessTokens });
+  }
   // The same keys where OpenID Connect discovery looks for them.
   server.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),

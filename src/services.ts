@@ -16,7 +16,10 @@ import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
+import type { AccessTokenVerifier } from './features/oauth/model.js';
 import { SigningKeys } from './features/oauth/signing-keys.js';
+import { ProfileService } from './features/profile/service.js';
+import { ProfileStore } from './features/profile/store.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
@@ -40,6 +43,8 @@ export interface ServiceOverrides {
   kv?: EphemeralStore;
   mailer?: Mailer;
   scrypt?: ScryptFunction;
+  /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
+  accessTokens?: AccessTokenVerifier;
 }
 
 export interface Services {
@@ -61,6 +66,9 @@ export interface Services {
   reminders: ReminderService;
   /** OAuth signing keys (GET /v1/jwks; the token endpoints sign with them). */
   signingKeys: SigningKeys;
+  /** Bearer access tokens; the profile API is served only when present. */
+  accessTokens?: AccessTokenVerifier;
+  profiles: ProfileService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -226,6 +234,13 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
   });
 
+  const profiles = new ProfileService({
+    db,
+    store: new ProfileStore(db),
+    accounts,
+    avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
+  });
+
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
@@ -247,6 +262,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     unblock,
     reminders,
     signingKeys,
+    accessTokens: overrides.accessTokens,
+    profiles,
     healthChecks,
     metrics,
     async close() {
