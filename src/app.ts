@@ -12,6 +12,7 @@ import { clientRoutes } from './features/oauth/client-routes.js';
 import { BrowserIdAssertions } from './features/oauth/assertions.js';
 import { oauthRoutes } from './features/oauth/routes.js';
 import { twinRoutes } from './features/oauth/twin-routes.js';
+import { registerProfileApi } from './features/profile/routes.js';
 import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
 import { sessionRoutes } from './features/session/routes.js';
 import { unblockRoutes } from './features/unblock/routes.js';
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
     ...retiredRoutes(),
   ]);
+  await registerProfileApi(server, authenticator, { profiles: services.profiles, accessTokens: services.accessTokens });
   // The same keys where OpenID Connect discovery looks for them.
   server.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),

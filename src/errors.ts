@@ -444,6 +444,76 @@ export class OAuthError extends Error {
 }
 
 /**
+ * The profile server's errno table (Mozilla's fxa-profile-server `lib/error.js`). The routes
+ * under `/profile/v1` answer in it: an unusable bearer token is 401 errno 100 with its
+ * `reason`; an insufficient scope is 403 with errno 999 (hapi's Forbidden, untranslated).
+ */
+export const PROFILE_ERRNO = {
+  UNAUTHORIZED: 100,
+  INVALID_PARAMETER: 101,
+  UNSUPPORTED_PROVIDER: 102,
+  IMAGE_PROCESSING_ERROR: 103,
+  OAUTH_SERVER_ERROR: 104,
+  AUTH_SERVER_ERROR: 105,
+  THROTTLED: 114,
+  REQUEST_BLOCKED: 125,
+  UNEXPECTED_ERROR: 999,
+} as const;
+
+export type ProfileErrno = (typeof PROFILE_ERRNO)[keyof typeof PROFILE_ERRNO];
+
+/** `error` is what Mozilla sends, which is not always the status text (401 says 'Bad Request'). */
+export const PROFILE_ERRNO_TABLE: Record<ProfileErrno, OAuthErrnoEntry> = {
+  100: { status: 401, error: 'Bad Request', message: 'Unauthorized' },
+  101: bad('Invalid request parameter'),
+  102: bad('Unsupported image provider'),
+  103: { status: 500, error: 'Internal Server Error', message: 'Image processing error' },
+  104: { status: 503, error: 'Service Unavailable', message: 'OAuth server error' },
+  105: { status: 503, error: 'Service Unavailable', message: 'Auth server error' },
+  114: { status: 429, error: 'Too Many Requests', message: 'Client has sent too many requests' },
+  125: bad('The request was blocked for security reasons', 'Request blocked'),
+  999: { status: 500, error: 'Internal Server Error', message: 'Unspecified error' },
+};
+
+/** An error of the profile table; a status other than the table's takes its standard text. */
+export class ProfileError extends Error {
+  readonly errno: ProfileErrno;
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(errno: ProfileErrno, options: AppErrorOptions = {}) {
+    const entry = PROFILE_ERRNO_TABLE[errno];
+    super(options.message ?? entry.message, { cause: options.cause });
+    this.name = 'ProfileError';
+    this.errno = errno;
+    this.status = options.status ?? entry.status;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    const entry = PROFILE_ERRNO_TABLE[this.errno];
+    return {
+      code: this.status,
+      errno: this.errno,
+      error: this.status === entry.status ? entry.error : (STATUS_CODES[this.status] ?? 'Unknown'),
+      message: this.message,
+      info: ERROR_INFO_URL,
+      ...this.extra,
+    };
+  }
+
+  static unauthorized(reason: string) {
+    return new ProfileError(PROFILE_ERRNO.UNAUTHORIZED, { extra: { reason } });
+  }
+  /** The token lacks the scope the route needs. */
+  static insufficientScope() {
+    return new ProfileError(PROFILE_ERRNO.UNEXPECTED_ERROR, { status: 403, message: 'Insufficient scope' });
+  }
+}
+
+/**
  * The auth-table errno a session-token twin (`/oauth/*`, `/account/scoped-key-data`) answers
  * for an OAuth failure: FxA's auth server has an errno for each (162 unknown client, 171
  * incorrect secret, …); the rest become 107 (bad request) or 110 (bad token).

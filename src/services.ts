@@ -24,7 +24,10 @@ import { GrantStore } from './features/oauth/grant-store.js';
 import { OAuthService } from './features/oauth/service.js';
 import { TokenService } from './features/oauth/tokens.js';
 import type { SessionToken } from './features/session/model.js';
+import type { AccessTokenVerifier } from './features/oauth/model.js';
 import { SigningKeys } from './features/oauth/signing-keys.js';
+import { ProfileService } from './features/profile/service.js';
+import { ProfileStore } from './features/profile/store.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
@@ -48,6 +51,8 @@ export interface ServiceOverrides {
   kv?: EphemeralStore;
   mailer?: Mailer;
   scrypt?: ScryptFunction;
+  /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
+  accessTokens?: AccessTokenVerifier;
 }
 
 export interface Services {
@@ -73,12 +78,13 @@ export interface Services {
   clients: ClientRegistry;
   /** OAuth grants: codes, tokens, revocation, introspection. */
   oauth: OAuthService;
-  /** Mints and verifies access tokens (the profile API's verifier). */
-  accessTokens: TokenService;
+  /** Verifies bearer access tokens (/v1/verify, the profile API); an override replaces it in tests. */
+  accessTokens: AccessTokenVerifier;
   /** The OAuth grant's view of a session: its user, how they authenticated, the account's change times. */
   authenticateSession(session: SessionToken): Promise<Authentication>;
   /** BrowserID certificates and support documents. */
   browserId: BrowserIdService;
+  profiles: ProfileService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -251,7 +257,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     disabled: config.oauthDisabledClients,
   });
   const grantStore = new GrantStore(db);
-  const accessTokens = new TokenService({
+  const tokens = new TokenService({
     store: grantStore,
     signingKeys,
     accountFacts: async (uid) => {
@@ -262,7 +268,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
     settings: { issuer: config.publicUrl, accessTokenLifetimeS: config.oauthAccessTokenLifetimeSeconds },
   });
-  const oauth = new OAuthService({ db, store: grantStore, clients, tokens: accessTokens, clock, random });
+  const oauth = new OAuthService({ db, store: grantStore, clients, tokens, clock, random });
   const authenticateSession = async (session: SessionToken): Promise<Authentication> => {
     const record = await accountStore.findByUid(session.uid);
     return authenticationOfSession(session, {
@@ -271,6 +277,12 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     });
   };
   const browserId = new BrowserIdService({ keys: signingKeys, accounts, clock, issuer: new URL(config.publicUrl).host });
+  const profiles = new ProfileService({
+    db,
+    store: new ProfileStore(db),
+    accounts,
+    avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
+  });
 
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
@@ -295,9 +307,10 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     signingKeys,
     clients,
     oauth,
-    accessTokens,
+    accessTokens: overrides.accessTokens ?? tokens,
     authenticateSession,
     browserId,
+    profiles,
     healthChecks,
     metrics,
     async close() {

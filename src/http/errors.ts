@@ -12,6 +12,8 @@ import {
   findUnavailable,
   OAUTH_ERRNO,
   OAuthError,
+  PROFILE_ERRNO,
+  ProfileError,
 } from '../errors.js';
 import { failureCause, type ServerErrorMetrics } from '../metrics.js';
 import type { RouteConfig } from './route.js';
@@ -19,11 +21,11 @@ import type { RouteConfig } from './route.js';
 /** Told when a route answers an errno it did not declare (a bug: the OpenAPI document is wrong). */
 export type UndeclaredErrnoHandler = (route: string, errno: number) => void;
 
-/** Either table's error: both render the same way. */
-export type WireError = AppError | OAuthError;
+/** Any table's error: they all render the same way. */
+export type WireError = AppError | OAuthError | ProfileError;
 
 function translate(err: FastifyError | WireError | Error): WireError | undefined {
-  if (err instanceof AppError || err instanceof OAuthError) return err;
+  if (err instanceof AppError || err instanceof OAuthError || err instanceof ProfileError) return err;
   // The database or Redis is out: FxA's back-off signal, so clients wait and retry.
   const unavailable =
     findUnavailable(err) ?? (isDatabaseUnavailable(err) ? new DependencyUnavailableError('database', err) : undefined);
@@ -66,6 +68,31 @@ function toOAuthTable(error: AppError): OAuthError {
   return new OAuthError(OAUTH_ERRNO.UNEXPECTED_ERROR, { ...options, status: error.status, message: error.message });
 }
 
+/**
+ * A profile-server route answers in the profile table (its AppError.translate): a schema or
+ * body failure is 101 with its `validation`, 503 (a dependency out) is 105 "Auth server
+ * error" with the same Retry-After, 429 is 114; the rest keep their status as 999.
+ */
+function toProfileTable(error: AppError): ProfileError {
+  const options = { extra: error.extra, headers: error.headers, cause: error.cause ?? error };
+  switch (error.errno) {
+    case ERRNO.INVALID_JSON:
+    case ERRNO.INVALID_PARAMETER:
+    case ERRNO.MISSING_PARAMETER:
+      return new ProfileError(PROFILE_ERRNO.INVALID_PARAMETER, {
+        ...options,
+        extra: {
+          validation: error.extra.validation ?? { source: 'payload', keys: error.extra.param ? [error.extra.param] : [] },
+        },
+      });
+    case ERRNO.SERVER_BUSY:
+      return new ProfileError(PROFILE_ERRNO.AUTH_SERVER_ERROR, options);
+    case ERRNO.THROTTLED:
+      return new ProfileError(PROFILE_ERRNO.THROTTLED, options);
+  }
+  return new ProfileError(PROFILE_ERRNO.UNEXPECTED_ERROR, { ...options, status: error.status, message: error.message });
+}
+
 export function sendError(reply: FastifyReply, error: WireError): FastifyReply {
   reply.errno = error.errno;
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
@@ -83,10 +110,12 @@ function checkDeclared(request: FastifyRequest, errno: number, onUndeclared: Und
 
 /** The error in the table of the route that answers it. */
 function inRouteTable(request: FastifyRequest, error: WireError): WireError {
-  const oauthRoute = routeConfig(request)?.space === 'oauth';
-  if (oauthRoute && error instanceof AppError) return toOAuthTable(error);
-  // A service error of the OAuth table reaching an auth route is a bug in the route (twins map them).
-  if (!oauthRoute && error instanceof OAuthError) return AppError.unexpected(error);
+  const space = routeConfig(request)?.space ?? 'auth';
+  if (space === 'oauth' && error instanceof AppError) return toOAuthTable(error);
+  if (space === 'profile' && error instanceof AppError) return toProfileTable(error);
+  // Another table's error reaching a route is a bug in the route (twins map them).
+  if (space !== 'oauth' && error instanceof OAuthError) return inRouteTable(request, AppError.unexpected(error));
+  if (space !== 'profile' && error instanceof ProfileError) return inRouteTable(request, AppError.unexpected(error));
   return error;
 }
 

@@ -4,7 +4,18 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERRNO, ERRNO_TABLE, OAUTH_ERRNO, OAUTH_ERRNO_TABLE, type Errno, type OAuthErrno } from '../errors.js';
+import {
+  AppError,
+  ERRNO,
+  ERRNO_TABLE,
+  OAUTH_ERRNO,
+  OAUTH_ERRNO_TABLE,
+  PROFILE_ERRNO,
+  PROFILE_ERRNO_TABLE,
+  type Errno,
+  type OAuthErrno,
+  type ProfileErrno,
+} from '../errors.js';
 import type { AuthResult, AuthStrategy, Authenticator } from './auth.js';
 
 type StaticOr<S, Fallback> = S extends TSchema ? Static<S> : Fallback;
@@ -40,8 +51,10 @@ export interface RouteSpec<
   Optional extends boolean = boolean,
 > {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Path under /v1. */
+  /** Path under `prefix`. */
   path: string;
+  /** Default /v1; the profile API lives under /profile/v1. */
+  prefix?: string;
   tag: string;
   summary: string;
   description?: string;
@@ -51,9 +64,10 @@ export interface RouteSpec<
   /**
    * The errnos the handler may answer, beyond those every route can (validation, size,
    * 999) and those its auth and preconditions add. Answering another one is a bug.
-   * `{ oauth: [...] }` puts the route in the OAuth server's errno table (`/v1/token` & co.).
+   * `{ oauth: [...] }` puts the route in the OAuth server's errno table (`/v1/token` & co.),
+   * `{ profile: [...] }` in the profile server's (`/profile/v1/*`).
    */
-  errors: readonly Errno[] | { oauth: readonly OAuthErrno[] };
+  errors: readonly Errno[] | { oauth: readonly OAuthErrno[] } | { profile: readonly ProfileErrno[] };
   body?: B;
   query?: Q;
   params?: P;
@@ -106,17 +120,26 @@ const EVERY_OAUTH_ROUTE: readonly OAuthErrno[] = [
   OAUTH_ERRNO.UNEXPECTED_ERROR,
 ];
 
-export type ErrnoSpace = 'auth' | 'oauth';
+/** What any profile-server route may answer: a bad parameter, 503 while a dependency is out, 999 (also 403). */
+const EVERY_PROFILE_ROUTE: readonly ProfileErrno[] = [
+  PROFILE_ERRNO.INVALID_PARAMETER,
+  PROFILE_ERRNO.AUTH_SERVER_ERROR,
+  PROFILE_ERRNO.UNEXPECTED_ERROR,
+];
+
+export type ErrnoSpace = 'auth' | 'oauth' | 'profile';
 
 /** Which errno table the route answers in. */
 export function errnoSpace(spec: RouteSpec): ErrnoSpace {
-  return Array.isArray(spec.errors) ? 'auth' : 'oauth';
+  return Array.isArray(spec.errors) ? 'auth' : 'oauth' in spec.errors ? 'oauth' : 'profile';
 }
 
 /** Every errno the route may answer: its own, and those of validation, auth and its preconditions. */
 export function routeErrnos(spec: RouteSpec): Set<number> {
   if (!Array.isArray(spec.errors)) {
-    return new Set<number>([...EVERY_OAUTH_ROUTE, ...(spec.errors as { oauth: readonly OAuthErrno[] }).oauth]);
+    const { errors } = spec as { errors: { oauth: readonly OAuthErrno[] } | { profile: readonly ProfileErrno[] } };
+    if ('oauth' in errors) return new Set<number>([...EVERY_OAUTH_ROUTE, ...errors.oauth]);
+    return new Set<number>([...EVERY_PROFILE_ROUTE, ...errors.profile]);
   }
   const errnos = new Set<number>([...EVERY_ROUTE, ...(spec.errors as readonly Errno[])]);
   const { auth } = spec;
@@ -150,7 +173,12 @@ const errorBody = Type.Object({
 function errorResponses(errnos: Set<number>, space: ErrnoSpace): Record<number, TSchema> {
   const byStatus = new Map<number, string[]>();
   for (const errno of [...errnos].sort((a, b) => a - b)) {
-    const { status, message } = space === 'oauth' ? OAUTH_ERRNO_TABLE[errno as OAuthErrno] : ERRNO_TABLE[errno as Errno];
+    const { status, message } =
+      space === 'oauth'
+        ? OAUTH_ERRNO_TABLE[errno as OAuthErrno]
+        : space === 'profile'
+          ? PROFILE_ERRNO_TABLE[errno as ProfileErrno]
+          : ERRNO_TABLE[errno as Errno];
     byStatus.set(status, [...(byStatus.get(status) ?? []), `errno ${errno}: ${message}`]);
   }
   return Object.fromEntries([...byStatus].map(([status, lines]) => [status, { ...errorBody, description: lines.join('; ') }]));
@@ -171,7 +199,7 @@ export function registerRoutes(app: FastifyInstance, authenticator: Authenticato
     const config: RouteConfig = { errnos, space };
     app.route({
       method: spec.method,
-      url: API_PREFIX + spec.path,
+      url: (spec.prefix ?? API_PREFIX) + spec.path,
       config,
       schema: {
         tags: [spec.tag],

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { AuthClient, type ClientOptions } from '../../src/client/index.js';
 import { loadConfig, type SettingName } from '../../src/config.js';
+import type { AccessTokenVerifier } from '../../src/features/oauth/model.js';
 import type { ScryptFunction } from '../../src/hashing/scrypt-pool.js';
 import { MemoryStore, type EphemeralStore } from '../../src/kv/index.js';
 import { ManualClock } from '../../src/runtime.js';
@@ -25,6 +26,8 @@ export interface TestServerOptions {
   smtp?: SmtpSink;
   /** Replaces server-side scrypt, e.g. with a gate the test opens. */
   scrypt?: ScryptFunction;
+  /** Verifies OAuth access tokens (serves the profile API). */
+  accessTokens?: AccessTokenVerifier;
   clientOptions?: ClientOptions;
 }
 
@@ -97,6 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       clock,
       kv: options.kv,
       scrypt: options.scrypt,
+      accessTokens: options.accessTokens,
       onUndeclaredErrno: (route, errno) => undeclared.push(`${route} answered undeclared errno ${errno}`),
     });
     return { app, origin };
