@@ -595,3 +595,21 @@ describe('id_tokens, token exchange and signing-key rotation', () => {
     }
   });
 });
+
+describe('the profile API with a real access token', () => {
+  test('Firefox reads the profile with the token fxa-credentials gave it', async () => {
+    const { sessionToken, uid, email } = await signedIn('profile');
+    const { access_token } = await server.client.oauthToken(
+      { client_id: FIREFOX, grant_type: 'fxa-credentials', scope: 'profile' },
+      sessionToken,
+    );
+    const response = await fetch(`${server.origin}/profile/v1/profile`, { headers: { authorization: `Bearer ${access_token}` } });
+    assert.equal(response.status, 200);
+    const profile = (await response.json()) as Record<string, unknown>;
+    assert.equal(profile.uid, uid);
+    assert.equal(profile.email, email);
+    await oauthPost(server, '/destroy', { access_token });
+    const revoked = await fetch(`${server.origin}/profile/v1/profile`, { headers: { authorization: `Bearer ${access_token}` } });
+    assert.equal(revoked.status, 401);
+  });
+});
