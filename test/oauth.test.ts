@@ -613,3 +613,89 @@ describe('the profile API with a real access token', () => {
     assert.equal(revoked.status, 401);
   });
 });
+
+describe('each errno of the OAuth table, at the /v1 routes', () => {
+  async function assertionFor(label: string) {
+    const { sessionToken } = await signedIn(label);
+    return browserIdAssertion(server, sessionToken);
+  }
+  const authorize = (assertion: string, body: Record<string, unknown>) =>
+    oauthPost(server, '/authorization', { assertion, scope: 'profile', state: 's', ...body });
+
+  test('101 unknown client, 103 redirect, 110 response_type, 114 scopes, 116 PKCE from a confidential client, 118, 120 acr', async () => {
+    const assertion = await assertionFor('errnos-authz');
+    const before = await server.snapshot();
+    const cases: Array<[Record<string, unknown>, number, number]> = [
+      [{ client_id: 'ffffffffffffffff' }, 101, 400],
+      [{ client_id: CONFIDENTIAL.id, redirect_uri: 'https://evil.example/' }, 103, 400],
+      [{ client_id: CONFIDENTIAL.id, response_type: 'token' }, 110, 400],
+      [{ client_id: UNTRUSTED.id }, 114, 400],
+      [{ client_id: CONFIDENTIAL.id, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, 116, 400],
+      [{ client_id: PUBLIC_PKCE.id }, 118, 400],
+      [{ client_id: CONFIDENTIAL.id, acr_values: 'AAL2' }, 120, 400],
+      [{ client_id: CONFIDENTIAL.id, scope: 'https://identity.mozilla.com/apps/oldsync?' }, 109, 400],
+    ];
+    for (const [body, errno, status] of cases) {
+      const response = await authorize(assertion, body);
+      assert.equal(response.body.errno, errno, JSON.stringify({ body, response: response.body }));
+      assert.equal(response.status, status);
+    }
+    assert.equal(await server.snapshot(), before);
+  });
+
+  test('113 content type, 116 verifier from a confidential client, 119 stale authentication, 121 grant type', async () => {
+    const textPlain = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'code=1',
+    });
+    assert.equal(textPlain.status, 415);
+    assert.equal(((await textPlain.json()) as { errno: number }).errno, 113);
+
+    const { sessionToken, uid } = await signedIn('errnos-token');
+    const { code } = await codeFor(sessionToken, { client_id: CONFIDENTIAL.id, scope: 'profile' });
+    const verifier = await oauthPost(
+      server,
+      '/token',
+      { code, code_verifier: pkcePair().verifier },
+      { authorization: basicAuth(CONFIDENTIAL) },
+    );
+    assert.equal(verifier.body.errno, 116);
+
+    const assertion = await browserIdAssertion(server, sessionToken);
+    const notCanGrant = await oauthPost(server, '/token', {
+      grant_type: 'fxa-credentials',
+      client_id: PUBLIC_PKCE.id,
+      assertion,
+      scope: 'profile',
+    });
+    assert.equal(notCanGrant.body.errno, 121);
+
+    // Keys that changed after the user authenticated need a fresh sign-in.
+    await server.app.services.db.kysely
+      .updateTable('accounts')
+      .set({ keysChangedAt: server.clock.now() + 5000 })
+      .where('uid', '=', Buffer.from(uid, 'hex'))
+      .execute();
+    const stale = await oauthPost(server, '/key-data', { client_id: FIREFOX, assertion, scope: SCOPE_OLDSYNC });
+    assert.equal(stale.status, 401);
+    assert.equal(stale.body.errno, 119);
+  });
+
+  test('202 a disabled client, at the OAuth server', async () => {
+    const disabled = await startTestServer({ env: { OAUTH_CLIENTS, OAUTH_DISABLED_CLIENTS: CONFIDENTIAL.id } });
+    try {
+      const response = await oauthPost(
+        disabled,
+        '/token',
+        { grant_type: 'refresh_token', refresh_token: 'ab'.repeat(32) },
+        { authorization: basicAuth(CONFIDENTIAL) },
+      );
+      assert.equal(response.status, 503);
+      assert.equal(response.body.errno, 202);
+      assert.equal(response.body.error, 'Client Disabled');
+    } finally {
+      await disabled.close();
+    }
+  });
+});

@@ -163,6 +163,8 @@ export function installJsonParser(app: FastifyInstance, bodyLimit: number): void
  * revocation endpoints (RFC 6749 §4.1.3). A repeated field keeps its first value.
  */
 export function installFormParser(app: FastifyInstance, bodyLimit: number): void {
+  // Only JSON and form bodies are understood: anything else is 415 (OAuth errno 113), as in FxA.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const text = body as string;
     request.rawBody = text;
