@@ -19,7 +19,13 @@ import { unblockRoutes } from './features/unblock/routes.js';
 import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
 import { registerDockerflow } from './http/dockerflow.js';
-import { installErrorHandling, installFormParser, installJsonParser, type UndeclaredErrnoHandler } from './http/errors.js';
+import {
+  frameworkError,
+  installErrorHandling,
+  installFormParser,
+  installJsonParser,
+  type UndeclaredErrnoHandler,
+} from './http/errors.js';
 import { registerRetiredVersions, retiredRoutes } from './http/retired.js';
 import { registerRoutes } from './http/route.js';
 import { createValidatorCompiler, validationError } from './http/validation.js';
@@ -61,6 +67,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     logController: new LogController({ disableRequestLogging: true }),
     schemaErrorFormatter: (errors, dataVar) => validationError(errors, dataVar),
     ajv: { customOptions: {} },
+    // Path parameters are bounded by their schemas (an FxA error); Fastify's own 414 past 100 characters has no errno.
+    routerOptions: { maxParamLength: 16384 },
+    frameworkErrors: frameworkError,
   }) as unknown as FastifyInstance;
 
   server.setValidatorCompiler(createValidatorCompiler({ redirectDomains: config.redirectDomains }));

@@ -326,7 +326,7 @@ export const SETTINGS = {
     parse: key32,
   },
   OAUTH_CLIENTS: {
-    doc: "OAuth clients (relying parties), as a JSON array in the shape of FxA's `oauthServer.clients`: `id` (16 hex), `hashedSecret` (SHA-256 of the secret, 64 hex; not for public clients), `hashedSecretPrevious`, `name`, `imageUri`, `redirectUri` (comma-separated), `trusted`, `canGrant`, `publicClient`, `allowedScopes` (space-separated), and `jwtAccessTokens` (default false), `rotateRefreshTokens` (default true for confidential clients). An entry with a plaintext `secret` stops the start with the hash to store instead. `accounts-server client add` registers clients in the database instead.",
+    doc: "OAuth clients (relying parties), as a JSON array in the shape of FxA's `oauthServer.clients`: `id` (16 hex), `hashedSecret` (SHA-256 of the hex-decoded secret, 64 hex; optional for public clients), `hashedSecretPrevious`, `name`, `imageUri`, `redirectUri` (comma-separated), `trusted`, `canGrant`, `publicClient`, `allowedScopes` (space-separated), and `jwtAccessTokens` (default false), `rotateRefreshTokens` (default true for confidential clients, false for public ones). An entry with a plaintext `secret` stops the start with the hash to store instead. `accounts-server client add` registers clients in the database instead.",
     default: '',
     parse: parseOAuthClients,
   },

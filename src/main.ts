@@ -1,6 +1,7 @@
 // CLI: `serve` (default) runs the server; `migrate` brings the database schema up to date;
-// `keys rotate|list` manages the OAuth signing keys; `client` is a command-line FxA client
-// (src/cli/client.ts), which needs no server settings.
+// `keys rotate|list` manages the OAuth signing keys; `client add|list|rotate-secret|remove`
+// the OAuth clients; `fxa` is a command-line FxA client (src/cli/client.ts), which needs no
+// server settings.
 
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -110,18 +111,53 @@ async function keys(config: Config, _logger: Logger, args: string[]): Promise<vo
   }
 }
 
-const COMMANDS: Record<string, (config: Config, logger: Logger, args: string[]) => Promise<void>> = { serve, migrate, keys };
+/** `client add|list|rotate-secret|remove`: the OAuth clients (src/features/oauth/clients-command.ts). */
+async function client(config: Config, _logger: Logger, args: string[]): Promise<void> {
+  const { CLIENT_USAGE, ClientCommandError, parseClientCommand, runClientCommand } =
+    await import('./features/oauth/clients-command.js');
+  const { withOperatorDb, DatabaseHeldError } = await import('./db/operator.js');
+  const { migrateToLatest } = await import('./db/migrate.js');
+  const { ClientRegistry } = await import('./features/oauth/clients.js');
+  const { systemRandom } = await import('./runtime.js');
+  try {
+    const command = parseClientCommand(args);
+    const lines =
+      command.action === 'help'
+        ? [CLIENT_USAGE]
+        : await withOperatorDb(config, 'stop the server, or run it and this command with SQLITE_LOCKING=normal', async (db) => {
+            await migrateToLatest(db);
+            const registry = new ClientRegistry({
+              db,
+              builtin: config.oauthBuiltinClients,
+              configured: config.oauthClients,
+              disabled: config.oauthDisabledClients,
+            });
+            return runClientCommand(command, { db, registry, random: systemRandom, now: Date.now() });
+          });
+    process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+  } catch (err) {
+    if (err instanceof ClientCommandError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else if (err instanceof DatabaseHeldError) {
+      process.stderr.write(`client: ${err.message}\n`);
+      process.exitCode = 1;
+    } else throw err;
+  }
+}
+
+const COMMANDS: Record<string, (config: Config, logger: Logger, args: string[]) => Promise<void>> = { serve, migrate, keys, client };
 
 async function main(argv: string[]): Promise<void> {
   const name = argv[0] ?? 'serve';
-  if (name === 'client') {
+  if (name === 'fxa') {
     const { runClient } = await import('./cli/client.js');
     process.exitCode = await runClient(argv.slice(1));
     return;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`usage: accounts-server [${[...Object.keys(COMMANDS), 'client'].join('|')}]\n`);
+    process.stderr.write(`usage: accounts-server [${[...Object.keys(COMMANDS), 'fxa'].join('|')}]\n`);
     process.exit(2);
   }
   const config = loadConfig();

@@ -1,4 +1,4 @@
-// The command-line client (`accounts-server client …`) run as a user runs it: a child process
+// The command-line client (`accounts-server fxa …`) run as a user runs it: a child process
 // against the real server, the password from ACCOUNTS_PASSWORD or a file, and the codes out of
 // the delivered mail typed on its stdin. The client signs Hawk with the wall clock, so the
 // server runs on a clock set to real time (it accepts ±60 s of skew).
@@ -38,7 +38,7 @@ after(async () => {
 });
 
 function runCli(args: string[], options: RunOptions = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'client', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'fxa', ...args], {
     cwd: ROOT,
     // No server settings at all: the client must not need (or trip over) them.
     env: { PATH: process.env.PATH, HOME: dir, ACCOUNTS_PASSWORD: PASSWORD, PORT: 'not a port', ...options.env },
@@ -103,7 +103,7 @@ test('signup → verify → login --keys (confirmed with the mailed code) → ke
       new RegExp(`^Signed up ${email.replace(/\./g, '\\.')} \\(uid [0-9a-f]{32}\\) at ${server.url}\\.$`, 'm'),
     );
     assert.match(signup.stderr, /data\/mail\/.*X-Verify-Code/);
-    assert.match(signup.stderr, /accounts-server client verify CODE/);
+    assert.match(signup.stderr, /accounts-server fxa verify CODE/);
     const saved = await readFile(state, 'utf8');
     assert.equal((await stat(state)).mode & 0o777, 0o600);
     assert.ok(!saved.includes(PASSWORD));
@@ -186,7 +186,7 @@ test('v2 sign-up with the code typed in, base URL with /v1, password from a file
     });
     assert.notEqual(wrong.code, 0);
     assert.equal(wrong.stdout, '');
-    assert.match(wrong.stderr, /^accounts-server client: errno 103: .*\(HTTP 400\)\n$/);
+    assert.match(wrong.stderr, /^accounts-server fxa: errno 103: .*\(HTTP 400\)\n$/);
 
     // The saved session survived the failed login; logout ends it.
     expectOk(await runCli(['logout', ...common], { env }));

@@ -1,4 +1,4 @@
-// `accounts-server client …`: try the FxA auth API from a terminal, against this server or any
+// `accounts-server fxa …`: try the FxA auth API from a terminal, against this server or any
 // FxA-compatible one. It stretches the password into authPW (v1 or v2) with src/client, reads
 // mailed codes from the terminal and keeps the session in a private file so commands chain.
 // It needs none of the server's settings. Results go to stdout, prompts and hints to stderr.
@@ -14,7 +14,7 @@ import { clearState, defaultStatePath, readState, writeState, type SessionState 
 // so the client must name the server exactly as it names itself.
 export const DEFAULT_SERVER = 'http://127.0.0.1:9000';
 
-const USAGE = `usage: accounts-server client <command> [options]
+const USAGE = `usage: accounts-server fxa <command> [options]
 
 Commands:
   signup EMAIL        create an account, then ask for the code mailed to EMAIL and verify it
@@ -92,7 +92,7 @@ export async function runClient(argv: string[], io: Partial<ClientIo> = {}): Pro
     stderr: io.stderr ?? process.stderr,
     prompter: io.prompter ?? terminalPrompter(),
   };
-  const fail = (message: string) => fullIo.stderr.write(`accounts-server client: ${message}\n`);
+  const fail = (message: string) => fullIo.stderr.write(`accounts-server fxa: ${message}\n`);
   try {
     let parsed;
     try {
@@ -274,7 +274,7 @@ async function verifyInteractively(
     code = await ctx.io.prompter.line(question);
   } catch (err) {
     if (!(err instanceof InputEnded)) throw err;
-    ctx.note(`No code read; once you have it, run: accounts-server client ${command} CODE`);
+    ctx.note(`No code read; once you have it, run: accounts-server fxa ${command} CODE`);
     return;
   }
   await verifyCode(client, state, code);
@@ -382,6 +382,6 @@ function mailHint(header: string): string {
 
 function unverifiedHint(result: SignInResult): string {
   return result.verificationReason === 'signup'
-    ? 'The address is not verified yet: run `accounts-server client verify CODE` with the code mailed at sign-up.'
+    ? 'The address is not verified yet: run `accounts-server fxa verify CODE` with the code mailed at sign-up.'
     : 'This session is not confirmed; `login --keys` asks for the code when keys need it.';
 }

@@ -143,6 +143,16 @@ export function installErrorHandling(app: FastifyInstance, onUndeclared: Undecla
   );
 }
 
+/**
+ * Fastify's `frameworkErrors`: failures before a route is matched, such as a path parameter
+ * that is not valid percent-encoding (FST_ERR_BAD_URL). No route, so no errno table of its
+ * own: 400 errno 107, as a bad parameter anywhere else.
+ */
+export function frameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  sendError(reply, new AppError(ERRNO.INVALID_PARAMETER, { status, extra: { validation: { source: 'path', keys: [] } } }));
+}
+
 /** JSON bodies are parsed here so the raw text stays available for the Hawk payload hash. */
 export function installJsonParser(app: FastifyInstance, bodyLimit: number): void {
   app.removeContentTypeParser('application/json');

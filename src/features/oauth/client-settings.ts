@@ -125,7 +125,8 @@ const KNOWN_KEYS = new Set([
 ]);
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
-const SCOPES = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+/** Scope values (FxA's character set) separated by single spaces. */
+export const SCOPE_LIST = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 function parseClient(entry: unknown, index: number): OAuthClient {
   let where = `entry ${index}`;
@@ -143,11 +144,11 @@ function parseClient(entry: unknown, index: number): OAuthClient {
     // The secret itself is never echoed.
     if (typeof secret !== 'string' || secret.length === 0 || secret.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(secret)) {
       return fail(
-        'has a plaintext "secret"; client secrets are hex (e.g. `openssl rand -hex 32`): make a new one, give it to the client and put only its SHA-256 here as "hashedSecret"',
+        'a plaintext "secret" is not accepted, and client secrets are hex (e.g. `openssl rand -hex 32`): make a new one, give it to the client and put only its SHA-256 here as "hashedSecret"',
       );
     }
     return fail(
-      `has a plaintext "secret"; store only its hash: replace "secret" with "hashedSecret": "${hashSecret(secret).toString('hex')}"`,
+      `a plaintext "secret" is not accepted; store only its hash: replace "secret" with "hashedSecret": "${hashSecret(secret).toString('hex')}"`,
     );
   }
   const unknown = Object.keys(fields).filter((key) => !KNOWN_KEYS.has(key));
@@ -178,7 +179,8 @@ function parseClient(entry: unknown, index: number): OAuthClient {
   const name = text('name');
   if (name.trim() === '') fail('"name" must not be empty');
   const allowedScopes = text('allowedScopes', '').trim();
-  if (allowedScopes !== '' && !SCOPES.test(allowedScopes)) fail('"allowedScopes" must be scope values separated by single spaces');
+  if (allowedScopes !== '' && !SCOPE_LIST.test(allowedScopes))
+    fail('"allowedScopes" must be scope values separated by single spaces');
   return {
     id: Buffer.from(idHex, 'hex'),
     idHex,
