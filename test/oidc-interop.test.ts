@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { ManualClock } from '../src/runtime.js';
 import { signUpVerified, uniqueEmail } from './helpers/flows.js';
-import { CONFIDENTIAL, OAUTH_CLIENTS, PUBLIC_PKCE, type TestClient } from './helpers/oauth.js';
+import { basicAuth, CONFIDENTIAL, OAUTH_CLIENTS, oauthPost, PUBLIC_PKCE, type TestClient } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -138,6 +138,36 @@ describe('authorization code flow', () => {
     assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, true);
     await oidc.tokenRevocation(config, tokens.access_token);
     assert.equal((await oidc.tokenIntrospection(config, tokens.access_token)).active, false);
+  });
+
+  test('offline access (FxA: access_type=offline): refresh_token grant, then revoking the refresh token', async () => {
+    const { sessionToken } = await signedIn('offline');
+    const config = await discover(CONFIDENTIAL, oidc.ClientSecretBasic(CONFIDENTIAL.secret));
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CONFIDENTIAL.redirectUri,
+      scope: 'openid profile',
+      state,
+      access_type: 'offline',
+    });
+    const tokens = await oidc.authorizationCodeGrant(config, await approve(url, sessionToken), { expectedState: state });
+    assert.match(tokens.refresh_token!, /^[0-9a-f]{64}$/);
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    assert.notEqual(refreshed.access_token, tokens.access_token);
+    assert.equal((await oidc.tokenIntrospection(config, refreshed.access_token)).active, true);
+
+    // Mozilla's `access_token` parameter names access tokens only; RFC 7009's `token` takes both.
+    const refreshToken = refreshed.refresh_token ?? tokens.refresh_token!;
+    const asAccessToken = await oauthPost(
+      server,
+      '/destroy',
+      { access_token: refreshToken },
+      { authorization: basicAuth(CONFIDENTIAL) },
+    );
+    assert.equal(asAccessToken.body.errno, 108);
+    await oidc.tokenRevocation(config, refreshToken);
+    await assert.rejects(oidc.refreshTokenGrant(config, refreshToken), { error: 'Bad Request' });
   });
 
   test('userinfo: the profile API answers for the id_token subject', async (t) => {
