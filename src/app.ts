@@ -9,6 +9,7 @@ import { accountRoutes } from './features/account/routes.js';
 import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
+import { registerDiscovery } from './features/oauth/discovery.js';
 import { BrowserIdAssertions } from './features/oauth/assertions.js';
 import { oauthRoutes } from './features/oauth/routes.js';
 import { twinRoutes } from './features/oauth/twin-routes.js';
@@ -182,6 +183,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   server.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),
   );
+  registerDiscovery(server, { publicUrl: config.publicUrl });
   registerBrowserIdDocuments(server, services.browserId);
   registerRetiredVersions(server);
   registerDockerflow(server, {

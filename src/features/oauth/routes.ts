@@ -260,6 +260,8 @@ export function oauthRoutes({ signingKeys, oauth, accessTokens, assertions, cont
       path: '/destroy',
       tag: 'OAuth',
       summary: 'Revoke one access or refresh token',
+      description:
+        '`access_token` (Mozilla) names an access token; `token` (RFC 7009) an access token or, when none matches, a refresh token (its whole rotation family).',
       errors: { oauth: [OAUTH.UNKNOWN_CLIENT, OAUTH.INCORRECT_SECRET, OAUTH.INVALID_TOKEN] },
       body: body({
         client_id: Type.Optional(clientId),
@@ -279,6 +281,9 @@ export function oauthRoutes({ signingKeys, oauth, accessTokens, assertions, cont
           authorization || body.client_id ? { authorization, clientId: body.client_id, clientSecret: body.client_secret } : undefined;
         await oauth.destroy(credentials, {
           accessToken: access,
+          // RFC 7009 names either kind `token`; Mozilla reads it as an access token only (108 for a
+          // refresh token), which leaves generic relying parties unable to revoke refresh tokens.
+          orRefreshToken: body.access_token === undefined,
           refreshToken: body.refresh_token,
           refreshTokenId: body.refresh_token_id,
         });

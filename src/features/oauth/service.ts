@@ -375,22 +375,28 @@ export class OAuthService {
 
   /**
    * POST /destroy: one access or refresh token (or a refresh token by id). With client
-   * credentials the token must be that client's; unknown tokens are 108.
+   * credentials the token must be that client's; unknown tokens are 108. `orRefreshToken`: an
+   * access token that is not found is tried as a refresh token (RFC 7009's `token`).
    */
   async destroy(
     credentials: ClientAuthentication | undefined,
-    target: { accessToken?: string; refreshToken?: string; refreshTokenId?: string },
+    target: { accessToken?: string; orRefreshToken?: boolean; refreshToken?: string; refreshTokenId?: string },
   ): Promise<void> {
     const client = credentials ? await this.authenticateClient(credentials) : undefined;
     await this.deps.db.transaction(async () => {
+      let { refreshToken } = target;
       if (target.accessToken !== undefined) {
         const record = await this.deps.tokens.findAccessToken(target.accessToken);
-        if (!record || (client && !record.clientId.equals(client.id))) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
-        await this.deps.store.deleteAccessToken(record.tokenHash);
-        return;
+        if (record && (!client || record.clientId.equals(client.id))) {
+          await this.deps.store.deleteAccessToken(record.tokenHash);
+          return;
+        }
+        if (!target.orRefreshToken || !/^[0-9a-fA-F]{64}$/.test(target.accessToken)) {
+          throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
+        }
+        refreshToken = target.accessToken;
       }
-      const hash =
-        target.refreshTokenId !== undefined ? Buffer.from(target.refreshTokenId, 'hex') : tokenHash(target.refreshToken ?? '');
+      const hash = target.refreshTokenId !== undefined ? Buffer.from(target.refreshTokenId, 'hex') : tokenHash(refreshToken ?? '');
       const stored = await this.deps.store.findRefreshToken(hash);
       if (!stored || (client && !stored.clientId.equals(client.id))) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
       await this.deps.store.deleteFamily(stored.familyId);
