@@ -18,10 +18,15 @@ import { BenchWorker, serveWorker } from './worker.js';
 
 const CHILD_FLAG = '--bench-load-child';
 
-/** Raw HTTP/1.1 requests: a connection uses `requests[connectionIndex % requests.length]`. */
+/**
+ * Raw HTTP/1.1 requests: a connection uses `requests[connectionIndex % requests.length]`, or
+ * with `rotate` goes through all of them in turn from there (a pool of tokens larger than the
+ * connection count is then used whole).
+ */
 export interface StaticRequests {
   kind: 'static';
   requests: string[];
+  rotate?: boolean;
 }
 
 /** `Authorization: Hawk …` computed per request for one token. */
@@ -255,7 +260,12 @@ function credit(window: Window, sentAt: number, doneAt: number): number {
 function requestSource(spec: LoadSpec, index: number): () => string {
   const { request } = spec;
   if (request.kind === 'static') {
-    const raw = request.requests[index % request.requests.length]!;
+    const { requests } = request;
+    if (request.rotate) {
+      let next = index;
+      return () => requests[next++ % requests.length]!;
+    }
+    const raw = requests[index % requests.length]!;
     return () => raw;
   }
   const key = Buffer.from(request.keyHex, 'hex');

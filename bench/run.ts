@@ -4,6 +4,9 @@
 //   2. Hawk GET /v1/session/status throughput ÷ bare GET /__lbheartbeat__ (target ≥ 0.35),
 //      with the server's CPU time per request for each
 //   3. the server's idle RSS (target ≤ 100 MiB), and RSS after the load (informational)
+//   4. OAuth: POST /v1/verify (JWT and opaque access tokens) and POST /v1/introspect (opaque)
+//      throughput ÷ oidc-provider's introspection endpoint on its opaque access tokens, same
+//      machine, same CPU (target ≥ 2.0 each), with each side's CPU time per request
 //
 // Phases of a comparison alternate (A B B A …) so slow drift in background load hits both
 // sides alike. Exits 0 whether figures pass or fail; 1 only if a figure could not be measured.
@@ -11,7 +14,7 @@
 // Knobs (environment): SCRYPT_CONCURRENCY (T, default CPU count), BENCH_SCALE (multiplies
 // every phase length, default 1), BENCH_CONNECTIONS (HTTP phases, default 32),
 // BENCH_CPU_PROF_DIR (run the server under --cpu-prof, profiles written there; summarise one
-// with `node --import tsx bench/profile.ts <file>`), BENCH_ONLY (comma list: login,hawk),
+// with `node --import tsx bench/profile.ts <file>`), BENCH_ONLY (comma list: login,hawk,oauth),
 // BENCH_SERVER_NODE_ARGS (extra node flags for the server, e.g. "--max-semi-space-size=2").
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { join } from 'node:path';
 import { AuthClient, hawkHeader } from '../src/client/index.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
 import { hawkAuthorization, startLoadGenerator, type LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
+import { startOidcProvider, type OidcProviderServer } from './oidc-provider-server.js';
 import { startScryptBench } from './scrypt.js';
 import { pinToCpus, startServer, type BenchServer } from './server.js';
 
@@ -37,7 +41,29 @@ const TARGETS = {
   login: 0.85,
   hawk: 0.35,
   idleRssMiB: 100,
+  oauth: 2.0,
 };
+
+/** Bench OAuth clients (OAUTH_CLIENTS): public canGrant clients for fxa-credentials, one with JWT access tokens. */
+const OAUTH_JWT_CLIENT = '98e6508e88680e1a';
+const OAUTH_OPAQUE_CLIENT = '5e1a7b3c9d2f4e60';
+const OAUTH_CLIENTS = JSON.stringify(
+  [
+    [OAUTH_JWT_CLIENT, 'Bench (JWT access tokens)', true],
+    [OAUTH_OPAQUE_CLIENT, 'Bench (opaque access tokens)', false],
+  ].map(([id, name, jwtAccessTokens]) => ({
+    id,
+    name,
+    imageUri: '',
+    redirectUri: 'https://bench.example/',
+    trusted: true,
+    canGrant: true,
+    publicClient: true,
+    jwtAccessTokens,
+  })),
+);
+/** Access tokens minted per kind, on each side. */
+const OAUTH_TOKENS = 64;
 
 interface Account {
   email: string;
@@ -317,6 +343,140 @@ async function measureHawk(server: BenchServer, generator: LoadGenerator, accoun
   if (hawk.byStatus['200'] === undefined) throw new Error('no Hawk request succeeded');
 }
 
+/** A JSON POST of `{"token": …}` as a raw HTTP/1.1 request. */
+function tokenPost(server: BenchServer, path: string, token: string): string {
+  const body = JSON.stringify({ token });
+  return (
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+async function mintOurTokens(server: BenchServer, accounts: Account[], clientId: string): Promise<string[]> {
+  const client = new AuthClient(`${server.origin}/v1`);
+  const tokens: string[] = [];
+  for (let i = 0; i < OAUTH_TOKENS; i++) {
+    const { access_token } = await client.oauthToken(
+      { client_id: clientId, grant_type: 'fxa-credentials', scope: 'profile' },
+      accounts[i % accounts.length]!.sessionToken,
+    );
+    tokens.push(access_token);
+  }
+  return tokens;
+}
+
+async function expectAnswer(label: string, request: Promise<Response>, check: (body: Record<string, unknown>) => boolean) {
+  const response = await request;
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200 || !check(body)) throw new Error(`${label}: ${response.status} ${JSON.stringify(body)}`);
+}
+
+async function measureOAuth(server: BenchServer, generator: LoadGenerator, accounts: Account[]): Promise<void> {
+  log(`\n[4] OAuth: /v1/verify, /v1/introspect vs oidc-provider's introspection, ${CONNECTIONS} connections`);
+  const jwts = await mintOurTokens(server, accounts, OAUTH_JWT_CLIENT);
+  const opaques = await mintOurTokens(server, accounts, OAUTH_OPAQUE_CLIENT);
+  if (!jwts.every((t) => t.split('.').length === 3) || !opaques.every((t) => /^[0-9a-f]{64}$/.test(t))) {
+    throw new Error('the bench clients did not get the expected token kinds (JWT, opaque)');
+  }
+  const post = (path: string, token: string) =>
+    fetch(`${server.origin}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+  await expectAnswer('verify JWT', post('/v1/verify', jwts[0]!), (b) => b.client_id === OAUTH_JWT_CLIENT);
+  await expectAnswer('verify opaque', post('/v1/verify', opaques[0]!), (b) => b.client_id === OAUTH_OPAQUE_CLIENT);
+  await expectAnswer('introspect opaque', post('/v1/introspect', opaques[0]!), (b) => b.active === true);
+
+  const baseline: OidcProviderServer = await startOidcProvider({
+    nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean),
+  });
+  const cpus = availableParallelism();
+  let pinned = false;
+  try {
+    const theirOpaques = await baseline.mint('opaque', OAUTH_TOKENS);
+    const theirJwts = await baseline.mint('jwt', 1);
+    const checkOpaque = await baseline.introspect(theirOpaques[0]!);
+    if (checkOpaque.status !== 200 || checkOpaque.body.active !== true) {
+      throw new Error(`oidc-provider introspection: ${checkOpaque.status} ${JSON.stringify(checkOpaque.body)}`);
+    }
+    // What a resource server gets when it asks oidc-provider about one of its JWT access tokens.
+    const checkJwt = await baseline.introspect(theirJwts[0]!);
+    log(
+      `  oidc-provider ${baseline.origin} (pid ${baseline.pid}), in-memory adapter; introspecting its JWT access token:` +
+        ` ${checkJwt.status} ${String(checkJwt.body.error)} ("${String(checkJwt.body.error_description)}"),` +
+        ` so every row below is compared with its introspection of opaque tokens`,
+    );
+
+    const common = { host: '127.0.0.1', concurrency: CONNECTIONS, warmupMs: ms(600), durationMs: ms(3000) };
+    const ours = (requests: string[]): LoadSpec => ({
+      ...common,
+      port: server.port,
+      serverPid: server.pid,
+      request: { kind: 'static', requests, rotate: true },
+    });
+    const kinds: { label: string; spec: LoadSpec; results: LoadResult[] }[] = [
+      { label: 'ours verify JWT', spec: ours(jwts.map((t) => tokenPost(server, '/v1/verify', t))), results: [] },
+      { label: 'ours verify opaque', spec: ours(opaques.map((t) => tokenPost(server, '/v1/verify', t))), results: [] },
+      { label: 'ours introspect opaque', spec: ours(opaques.map((t) => tokenPost(server, '/v1/introspect', t))), results: [] },
+      {
+        label: 'oidc-provider introspect',
+        spec: {
+          ...common,
+          port: baseline.port,
+          serverPid: baseline.pid,
+          request: { kind: 'static', requests: theirOpaques.map((t) => baseline.introspectionRequest(t)), rotate: true },
+        },
+        results: [],
+      },
+    ];
+
+    // Both servers on CPU 0, the load generator on the others (as for the Hawk figure).
+    pinned = cpus >= 2 && pinToCpus(server.pid, '0') && pinToCpus(baseline.pid, '0') && pinToCpus(generator.pid, `1-${cpus - 1}`);
+    if (pinned) log(`  both servers pinned to CPU 0, load generator to CPUs 1-${cpus - 1}`);
+    // A B C D D C B A: every kind's phases average to the same moment, so linear drift cancels.
+    for (let round = 0; round < 2; round++) {
+      for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) kind.results.push(await generator.run(kind.spec));
+    }
+
+    const [jwtVerify, opaqueVerify, introspect, theirs] = kinds.map((kind) => {
+      const combined = combine(kind.results);
+      describe(kind.label, combined);
+      return combined;
+    });
+    for (const [name, mine] of [
+      ['verify JWT', jwtVerify!],
+      ['verify opaque', opaqueVerify!],
+      ['introspect opaque', introspect!],
+    ] as const) {
+      const ratio = mine.rps / theirs!.rps;
+      log(
+        `  ${name} ÷ oidc-provider introspect: ${fmt(ratio, 3)} (server CPU per request, theirs ÷ ours: ${fmt(theirs!.serverCpuUsPerRequest / mine.serverCpuUsPerRequest, 3)})`,
+      );
+      figures.push({
+        name: `${name} ÷ oidc-provider (req/s)`,
+        value: `${fmt(ratio, 3)} (${fmt(mine.rps, 0)} / ${fmt(theirs!.rps, 0)})`,
+        target: `≥ ${TARGETS.oauth}`,
+        verdict: ratio >= TARGETS.oauth ? 'PASS' : 'FAIL',
+      });
+      if (mine.byStatus['200'] === undefined) throw new Error(`no ${name} request succeeded`);
+    }
+    figures.push({
+      name: 'server CPU/req: verify JWT, opaque, introspect; oidc-provider',
+      value: `${[jwtVerify!, opaqueVerify!, introspect!, theirs!].map((c) => `${fmt(c.serverCpuUsPerRequest, 0)} µs`).join(', ')}`,
+      target: '',
+      verdict: 'info',
+    });
+    if (theirs!.byStatus['200'] === undefined) throw new Error('no oidc-provider introspection succeeded');
+  } finally {
+    if (pinned) {
+      pinToCpus(server.pid, `0-${cpus - 1}`);
+      pinToCpus(generator.pid, `0-${cpus - 1}`);
+    }
+    await baseline.stop();
+  }
+}
+
 // ---- main --------------------------------------------------------------------------------------
 
 function printTable(): void {
@@ -337,6 +497,7 @@ async function main(): Promise<void> {
 
   const server = await startServer({
     scryptConcurrency: T,
+    env: { OAUTH_CLIENTS },
     nodeArgs: [
       ...(process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
       ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : []),
@@ -363,6 +524,7 @@ async function main(): Promise<void> {
     for (const [label, measure] of [
       ['login', () => measureLogin(server, generator!, accounts)],
       ['hawk', () => measureHawk(server, generator!, accounts[0]!)],
+      ['oauth', () => measureOAuth(server, generator!, accounts)],
     ] as const) {
       if (ONLY && !ONLY.includes(label)) continue;
       try {

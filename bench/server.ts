@@ -124,7 +124,7 @@ function installExitHook(): void {
 }
 
 /** The node flags of `npm run serve` (package.json config.serverNodeFlags). */
-function serverNodeFlags(): string[] {
+export function serverNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config?: { serverNodeFlags?: string } };
   return (pkg.config?.serverNodeFlags ?? '').split(/\s+/).filter(Boolean);
 }
@@ -199,18 +199,24 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   return server;
 }
 
-async function waitUntilUp(origin: string, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+/** Polls `origin + path` until it answers 2xx (default the server's /__lbheartbeat__). */
+export async function waitUntilUp(
+  origin: string,
+  timeoutMs: number,
+  hasExited: () => boolean,
+  path = '/__lbheartbeat__',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (hasExited()) throw new Error('server process exited');
     try {
-      const response = await fetch(`${origin}/__lbheartbeat__`);
+      const response = await fetch(`${origin}${path}`);
       await response.arrayBuffer();
       if (response.ok) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`no answer on ${origin}/__lbheartbeat__ within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`no answer on ${origin}${path} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,7 +1,7 @@
 // SQL for authorization codes, access tokens and refresh tokens. Every one is looked up by
 // the SHA-256 of its value; the value itself is never stored.
 
-import type { Db } from '../../db/index.js';
+import { precompiled, type Db } from '../../db/index.js';
 import { flag, type OauthAccessTokenRow, type OauthCodeRow, type OauthRefreshTokenRow } from '../../db/schema.js';
 import type { AccessTokenRecord, CodeRecord, RefreshTokenRecord } from './grant-model.js';
 
@@ -30,8 +30,20 @@ const toAccess = (row: OauthAccessTokenRow): AccessTokenRecord => ({
   expiresAt: Number(row.expiresAt),
 });
 
+const LOOKUP_SENTINEL = Buffer.from('access token lookup placeholder');
+
 export class GrantStore {
-  constructor(private readonly db: Db) {}
+  private readonly accessTokenLookup;
+
+  constructor(private readonly db: Db) {
+    // Run by every POST /v1/verify and /v1/introspect: built once, only the hash is bound per
+    // call, and read as session lookups are (db.read: on SQLite straight from the cached
+    // prepared statement when no transaction is open, without Kysely's query building).
+    this.accessTokenLookup = precompiled(
+      db.kysely.selectFrom('oauthAccessTokens').selectAll().where('tokenHash', '=', LOOKUP_SENTINEL).compile(),
+      LOOKUP_SENTINEL,
+    );
+  }
 
   async insertCode(code: CodeRecord): Promise<void> {
     await this.db.current
@@ -62,11 +74,7 @@ export class GrantStore {
   }
 
   async findAccessToken(tokenHash: Buffer): Promise<AccessTokenRecord | undefined> {
-    const row = await this.db.current
-      .selectFrom('oauthAccessTokens')
-      .selectAll()
-      .where('tokenHash', '=', tokenHash)
-      .executeTakeFirst();
+    const [row] = await this.db.read(this.accessTokenLookup(tokenHash));
     return row && toAccess(row);
   }
 
