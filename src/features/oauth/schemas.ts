@@ -30,7 +30,8 @@ export const keysJwe = Type.String({
 });
 export const acrValues = Type.Union([Type.String({ maxLength: 256 }), Type.Null()]);
 export const ttl = Type.Number({ exclusiveMinimum: 0, description: 'Requested access-token lifetime, seconds (clamped)' });
-export const resource = Type.String({ maxLength: 2048, format: 'uri' });
+/** An absolute URI without a fragment (RFC 8707). */
+export const resource = Type.String({ maxLength: 2048, pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:[^#\\s]*$' });
 export const ppidSeed = Type.Integer({ minimum: 0, maximum: 1024 });
 export const redirectUri = Type.String({ maxLength: 256 });
 export const grantType = Type.Union([

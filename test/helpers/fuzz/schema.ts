@@ -75,10 +75,14 @@ function stringArbitrary(schema: JsonSchema, context: GenerationContext): fc.Arb
     try {
       const regex = new RegExp(schema.pattern, 'u');
       const fits = (s: string) => s.length >= minLength && s.length <= maxLength && regex.test(s);
-      return fc
-        .stringMatching(regex, { size: 'small' })
-        .map((s) => (s.length > maxLength ? s.slice(0, maxLength) : s))
-        .filter(fits);
+      // No filter: with a minLength the small strings of stringMatching rarely fit, and a
+      // filter would retry forever. Short ones are repeated (right for `^[…]+$` patterns);
+      // what still does not fit is sent anyway, as one more invalid value.
+      return fc.stringMatching(regex, { size: 'small' }).map((s) => {
+        if (fits(s)) return s;
+        const repeated = s.length > 0 && s.length < minLength ? s.repeat(Math.ceil(minLength / s.length)).slice(0, maxLength) : s;
+        return fits(repeated) ? repeated : s.slice(0, maxLength);
+      });
     } catch {
       // A pattern fast-check cannot invert: plain strings, mostly rejected, which is fine too.
     }
