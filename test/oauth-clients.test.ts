@@ -122,7 +122,8 @@ describe('ClientRegistry and its settings', () => {
       assert.equal(client.source, 'builtin');
       assert.equal(client.trusted, true);
       assert.equal(client.publicClient, true);
-      assert.equal(client.canGrant, false);
+      // Firefox's later tokens come from fxa-credentials.
+      assert.equal(client.canGrant, true);
       assert.equal(client.jwtAccessTokens, false);
       assert.equal(client.rotateRefreshTokens, false);
       assert.equal(client.hashedSecret, null);
@@ -537,7 +538,7 @@ describe('the client command', () => {
       'builtin',
       'disabled',
       'public',
-      'trusted',
+      'trusted,can-grant',
       'Firefox',
       'urn:ietf:wg:oauth:2.0:oob:oauth-redirect-webchannel',
     ]);
