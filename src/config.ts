@@ -59,6 +59,9 @@ export interface Config {
   oauthBuiltinClients: boolean;
   /** Client ids (16 hex) of OAUTH_DISABLED_CLIENTS. */
   oauthDisabledClients: string[];
+  /** Clients that see a pairwise `sub` (OAUTH_PPID_CLIENTS), and the salt it is derived with. */
+  oauthPpidClients: string[];
+  oauthPpidSalt: string;
   reminderIntervalMs: number;
   /** How long a stopping server lets in-flight requests finish before it closes their connections. */
   shutdownTimeoutMs: number;
@@ -340,6 +343,16 @@ export const SETTINGS = {
     default: '',
     parse: parseClientIdList,
   },
+  OAUTH_PPID_CLIENTS: {
+    doc: 'Comma-separated client ids that get a pairwise pseudonymous `sub` in id_tokens and JWT access tokens instead of the uid (FxA `ppid.enabledClientIds`), so two of them cannot match users by `sub`.',
+    default: '',
+    parse: parseClientIdList,
+  },
+  OAUTH_PPID_SALT: {
+    doc: 'Salt of the pairwise `sub` (FxA `ppid.salt`). Changing it changes every pairwise `sub` a client has seen.',
+    default: 'accounts-server ppid salt',
+    parse: (value: string) => value,
+  },
   OAUTH_ACCESS_TOKEN_LIFETIME_SECONDS: {
     doc: "Default and longest lifetime of an OAuth access token (FxA: 365 minutes). A client's `ttl` may only shorten it. At most 86400: the signing keys keep verifying tokens that long after a rotation.",
     default: '21900',
@@ -538,6 +551,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     oauthClients: get('OAUTH_CLIENTS'),
     oauthBuiltinClients: get('OAUTH_BUILTIN_CLIENTS'),
     oauthDisabledClients: get('OAUTH_DISABLED_CLIENTS'),
+    oauthPpidClients: get('OAUTH_PPID_CLIENTS'),
+    oauthPpidSalt: get('OAUTH_PPID_SALT'),
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
     shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     dependencyTimeoutMs: get('DEPENDENCY_TIMEOUT_MS'),

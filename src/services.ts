@@ -266,7 +266,12 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     },
     clock,
     random,
-    settings: { issuer: config.publicUrl, accessTokenLifetimeS: config.oauthAccessTokenLifetimeSeconds },
+    settings: {
+      issuer: config.publicUrl,
+      accessTokenLifetimeS: config.oauthAccessTokenLifetimeSeconds,
+      ppidClients: new Set(config.oauthPpidClients),
+      ppidSalt: config.oauthPpidSalt,
+    },
   });
   const oauth = new OAuthService({ db, store: grantStore, clients, tokens, clock, random });
   const authenticateSession = async (session: SessionToken): Promise<Authentication> => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { atHash } from '../src/features/oauth/tokens.js';
+import { atHash, pairwiseSubject } from '../src/features/oauth/tokens.js';
 import { expectError, expectRejectedWithoutChange, PASSWORD, signUpVerified, uniqueEmail, DAY } from './helpers/flows.js';
 import {
   basicAuth,
@@ -662,6 +662,13 @@ describe('each errno of the OAuth table, at the /v1 routes', () => {
     );
     assert.equal(verifier.body.errno, 116);
 
+    // Keys that changed after the user authenticated need a fresh sign-in (119); the
+    // certificate carries keysChangedAt as it was when it was signed.
+    await server.app.services.db.kysely
+      .updateTable('accounts')
+      .set({ keysChangedAt: server.clock.now() + 5000 })
+      .where('uid', '=', Buffer.from(uid, 'hex'))
+      .execute();
     const assertion = await browserIdAssertion(server, sessionToken);
     const notCanGrant = await oauthPost(server, '/token', {
       grant_type: 'fxa-credentials',
@@ -671,12 +678,6 @@ describe('each errno of the OAuth table, at the /v1 routes', () => {
     });
     assert.equal(notCanGrant.body.errno, 121);
 
-    // Keys that changed after the user authenticated need a fresh sign-in.
-    await server.app.services.db.kysely
-      .updateTable('accounts')
-      .set({ keysChangedAt: server.clock.now() + 5000 })
-      .where('uid', '=', Buffer.from(uid, 'hex'))
-      .execute();
     const stale = await oauthPost(server, '/key-data', { client_id: FIREFOX, assertion, scope: SCOPE_OLDSYNC });
     assert.equal(stale.status, 401);
     assert.equal(stale.body.errno, 119);
@@ -696,6 +697,41 @@ describe('each errno of the OAuth table, at the /v1 routes', () => {
       assert.equal(response.body.error, 'Client Disabled');
     } finally {
       await disabled.close();
+    }
+  });
+});
+
+describe('pairwise subjects (PPID)', () => {
+  test("FxA's vector", () => {
+    assert.equal(
+      pairwiseSubject('325b4083e32fe8e7', '913fe9395bb946b48c1521d7beb2cb24', 0, 'a new ppid salt'),
+      'd08f8b30ab1d2e3f954dbd7e2e03e920',
+    );
+  });
+
+  test('a configured client sees a pairwise sub in id_tokens, varied by ppid_seed', async () => {
+    const ppid = await startTestServer({ env: { OAUTH_CLIENTS, OAUTH_PPID_CLIENTS: CONFIDENTIAL.id, OAUTH_PPID_SALT: 'test salt' } });
+    try {
+      const account = await signUpVerified(ppid, uniqueEmail('ppid'));
+      const subjectFor = async (seed?: number) => {
+        const { code } = await ppid.client.oauthAuthorization(account.sessionToken, {
+          client_id: CONFIDENTIAL.id,
+          scope: 'openid',
+          state: 's',
+        });
+        const tokens = await oauthPost(
+          ppid,
+          '/token',
+          { code, ...(seed === undefined ? {} : { ppid_seed: seed }) },
+          { authorization: basicAuth(CONFIDENTIAL) },
+        );
+        return (await verifyWithJwks(ppid, tokens.body.id_token as string)).payload.sub;
+      };
+      assert.equal(await subjectFor(), pairwiseSubject(CONFIDENTIAL.id, account.uid, 0, 'test salt'));
+      assert.equal(await subjectFor(7), pairwiseSubject(CONFIDENTIAL.id, account.uid, 7, 'test salt'));
+      assert.notEqual(await subjectFor(), account.uid);
+    } finally {
+      await ppid.close();
     }
   });
 });

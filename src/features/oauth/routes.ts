@@ -211,6 +211,7 @@ export function oauthRoutes({ signingKeys, oauth, accessTokens, assertions, cont
           scope: body.scope,
           ttl: body.ttl,
           resource: body.resource,
+          ppidSeed: body.ppid_seed,
           accessType: body.access_type,
           subjectToken: body.subject_token,
           subjectTokenType: body.subject_token_type,

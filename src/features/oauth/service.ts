@@ -77,6 +77,7 @@ export interface TokenRequest {
   scope?: string;
   ttl?: number;
   resource?: string;
+  ppidSeed?: number;
   accessType?: 'online' | 'offline';
   subjectToken?: string;
   subjectTokenType?: string;
@@ -278,6 +279,7 @@ export class OAuthService {
       return this.deps.tokens.mint(grantOfStored(stored), client, {
         ttlS: request.ttl,
         resource: request.resource,
+        ppidSeed: request.ppidSeed,
         keysJwe: stored.keysJwe,
         refreshToken: stored.offline ? 'new' : 'none',
       });
@@ -303,6 +305,7 @@ export class OAuthService {
       return this.deps.tokens.mint(grantOfStored(stored, scope.toString()), client, {
         ttlS: request.ttl,
         resource: request.resource,
+        ppidSeed: request.ppidSeed,
         refreshToken: client.rotateRefreshTokens ? { familyId: stored.familyId } : 'none',
         fromFamily: stored.familyId,
       });
@@ -345,6 +348,7 @@ export class OAuthService {
       this.deps.tokens.mint(grantOfAuthentication(auth, client.id, scope, offline), client, {
         ttlS: request.ttl,
         resource: request.resource,
+        ppidSeed: request.ppidSeed,
         refreshToken: offline ? 'new' : 'none',
       }),
     );

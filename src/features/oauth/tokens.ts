@@ -2,7 +2,7 @@
 // refresh tokens stored under their SHA-256, JWT access tokens (RS256, `typ: at+JWT`) for
 // clients configured for them and always for Sync, and OpenID Connect id_tokens.
 
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import type { OAuthClient } from './clients.js';
@@ -43,11 +43,23 @@ export interface TokenSettings {
   issuer: string;
   /** Default and maximum access-token lifetime, seconds. */
   accessTokenLifetimeS: number;
+  /** Clients that see a pairwise `sub` (16 hex ids), and its salt. */
+  ppidClients: ReadonlySet<string>;
+  ppidSalt: string;
+}
+
+/**
+ * FxA's pairwise pseudonymous identifier: the same user gets unrelated `sub`s at different
+ * clients (OAUTH_AND_PAYMENTS.md §6). `seed` lets a client ask for a new one; no time rotation.
+ */
+export function pairwiseSubject(clientIdHex: string, uidHex: string, seed: number, salt: string): string {
+  const ikm = `${clientIdHex}.${uidHex}.${seed}.0`;
+  return Buffer.from(hkdfSync('sha256', ikm, salt, 'identity.mozilla.com/picl/v1/oidc ppid sub', 16)).toString('hex');
 }
 
 export interface TokenDeps {
   store: GrantStore;
-  signingKeys: Pick<SigningKeys, 'sign' | 'verify'>;
+  signingKeys: Pick<SigningKeys, 'sign' | 'verifySignature'>;
   accountFacts(uid: Buffer): Promise<AccountFacts | undefined>;
   clock: Clock;
   random: RandomSource;
@@ -67,6 +79,8 @@ export interface MintOptions {
   refreshToken: 'new' | { familyId: Buffer } | 'none';
   /** The family of the refresh token this access token is minted from. */
   fromFamily?: Buffer;
+  /** `ppid_seed`: varies a pairwise `sub`. */
+  ppidSeed?: number;
 }
 
 export class TokenService implements AccessTokenVerifier {
@@ -119,7 +133,7 @@ export class TokenService implements AccessTokenVerifier {
     await store.insertAccessToken(access);
     const accessToken =
       client.jwtAccessTokens || scope.has(SCOPE.oldsync)
-        ? await this.signAccessToken(access, raw, client, options.resource)
+        ? await this.signAccessToken(access, raw, client, options)
         : raw.toString('hex');
 
     const response: TokenResponse = {
@@ -130,7 +144,7 @@ export class TokenService implements AccessTokenVerifier {
       auth_at: Math.floor(grant.authAt / 1000),
     };
     if (refreshToken) response.refresh_token = refreshToken;
-    if (scope.has(SCOPE.openid)) response.id_token = await this.signIdToken(grant, client, accessToken, options.resource);
+    if (scope.has(SCOPE.openid)) response.id_token = await this.signIdToken(grant, client, accessToken, options);
     if (options.keysJwe) response.keys_jwe = options.keysJwe;
     return response;
   }
@@ -139,17 +153,24 @@ export class TokenService implements AccessTokenVerifier {
     return resource ? [client.idHex, resource] : client.idHex;
   }
 
-  private signAccessToken(record: AccessTokenRecord, raw: Buffer, client: OAuthClient, resource?: string): Promise<string> {
+  /** The uid, or a pairwise identifier for clients configured for one. */
+  private subject(client: OAuthClient, uid: Buffer, seed = 0): string {
+    const { ppidClients, ppidSalt } = this.deps.settings;
+    const uidHex = uid.toString('hex');
+    return ppidClients.has(client.idHex) ? pairwiseSubject(client.idHex, uidHex, seed, ppidSalt) : uidHex;
+  }
+
+  private signAccessToken(record: AccessTokenRecord, raw: Buffer, client: OAuthClient, options: MintOptions): Promise<string> {
     return this.deps.signingKeys.sign(
       {
         iss: this.deps.settings.issuer,
-        aud: this.audience(client, resource),
+        aud: this.audience(client, options.resource),
         client_id: client.idHex,
         exp: Math.floor(record.expiresAt / 1000),
         iat: Math.floor(record.createdAt / 1000),
         jti: raw.toString('hex'),
         scope: record.scope,
-        sub: record.uid.toString('hex'),
+        sub: this.subject(client, record.uid, options.ppidSeed),
         'fxa-generation': record.generation,
         ...(record.profileChangedAt === null ? {} : { 'fxa-profileChangedAt': record.profileChangedAt }),
       },
@@ -157,13 +178,13 @@ export class TokenService implements AccessTokenVerifier {
     );
   }
 
-  private signIdToken(grant: Grant, client: OAuthClient, accessToken: string, resource?: string): Promise<string> {
+  private signIdToken(grant: Grant, client: OAuthClient, accessToken: string, options: MintOptions): Promise<string> {
     const iat = Math.floor(this.deps.clock.now() / 1000);
     return this.deps.signingKeys.sign(
       {
         iss: this.deps.settings.issuer,
-        sub: grant.uid.toString('hex'),
-        aud: this.audience(client, resource),
+        sub: this.subject(client, grant.uid, options.ppidSeed),
+        aud: this.audience(client, options.resource),
         iat,
         exp: iat + ID_TOKEN_LIFETIME_S,
         auth_time: Math.floor(grant.authAt / 1000),
@@ -181,11 +202,12 @@ export class TokenService implements AccessTokenVerifier {
     let hash: Buffer;
     if (TOKEN_HEX.test(token)) hash = tokenHash(token);
     else if (JWT_SHAPE.test(token)) {
-      const jti = await this.deps.signingKeys
-        .verify(token, { typ: 'at+JWT', issuer: this.deps.settings.issuer, clockTolerance: 0 })
-        .then(({ payload }) => payload.jti)
-        // An expired JWT is still looked up, so it gets 115 like an expired opaque token.
-        .catch((err: unknown) => expiredJwtId(err));
+      // The stored row decides validity and expiry (so revocation applies); the signature and
+      // the header prove the JWT is one we issued, unaltered. An expired JWT is still looked
+      // up, so it gets 115 like an expired opaque token.
+      const signed = await this.deps.signingKeys.verifySignature(token);
+      const jti = signed?.payload.jti;
+      if (signed?.header.typ !== 'at+JWT' || signed.payload.iss !== this.deps.settings.issuer) return undefined;
       if (typeof jti !== 'string' || !TOKEN_HEX.test(jti)) return undefined;
       hash = tokenHash(jti);
     } else return undefined;
@@ -207,10 +229,4 @@ export class TokenService implements AccessTokenVerifier {
       ...(record.profileChangedAt === null ? {} : { profileChangedAt: record.profileChangedAt }),
     };
   }
-}
-
-/** The jti of a JWT that failed only because it expired; undefined for every other failure. */
-function expiredJwtId(err: unknown): unknown {
-  const claims = (err as { code?: string; payload?: { jti?: unknown } }) ?? {};
-  return claims.code === 'ERR_JWT_EXPIRED' ? claims.payload?.jti : undefined;
 }

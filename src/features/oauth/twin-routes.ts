@@ -133,6 +133,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
             scope: body.scope,
             ttl: body.ttl,
             resource: body.resource,
+            ppidSeed: body.ppid_seed,
             accessType: body.access_type,
             subjectToken: body.subject_token,
             subjectTokenType: body.subject_token_type,
