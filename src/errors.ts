@@ -389,32 +389,52 @@ export const OAUTH_ERRNO_TABLE: Record<OAuthErrno, OAuthErrnoEntry> = {
   999: { status: 500, error: 'Internal Server Error', message: 'Unspecified error' },
 };
 
-/** An error of the OAuth table; rendered like AppError, with the table's `error` text. */
-export class OAuthError extends Error {
-  readonly errno: OAuthErrno;
+/**
+ * An error of one of the other servers' errno tables (OAuth, profile), rendered like AppError
+ * with the table's `error` text (the standard status text when a status overrides the table's).
+ */
+abstract class TableError<E extends number> extends Error {
   readonly status: number;
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
-  constructor(errno: OAuthErrno, options: AppErrorOptions = {}) {
-    const entry = OAUTH_ERRNO_TABLE[errno];
-    super(options.message ?? entry.message, { cause: options.cause });
-    this.name = 'OAuthError';
-    this.errno = errno;
-    this.status = options.status ?? entry.status;
+  /** On the prototype, so that logged errors do not carry the whole table. */
+  protected abstract get table(): Record<E, OAuthErrnoEntry>;
+
+  protected constructor(
+    table: Record<E, OAuthErrnoEntry>,
+    readonly errno: E,
+    options: AppErrorOptions,
+  ) {
+    super(options.message ?? table[errno].message, { cause: options.cause });
+    this.status = options.status ?? table[errno].status;
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
   }
 
   toJSON(): Record<string, unknown> {
+    const entry = this.table[this.errno];
     return {
       code: this.status,
       errno: this.errno,
-      error: OAUTH_ERRNO_TABLE[this.errno].error,
+      error: this.status === entry.status ? entry.error : (STATUS_CODES[this.status] ?? 'Unknown'),
       message: this.message,
       info: ERROR_INFO_URL,
       ...this.extra,
     };
+  }
+}
+
+/** An error of the OAuth server's table. */
+export class OAuthError extends TableError<OAuthErrno> {
+  override name = 'OAuthError';
+
+  protected get table() {
+    return OAUTH_ERRNO_TABLE;
+  }
+
+  constructor(errno: OAuthErrno, options: AppErrorOptions = {}) {
+    super(OAUTH_ERRNO_TABLE, errno, options);
   }
 
   static unknownClient(clientId: string) {
@@ -475,33 +495,16 @@ export const PROFILE_ERRNO_TABLE: Record<ProfileErrno, OAuthErrnoEntry> = {
   999: { status: 500, error: 'Internal Server Error', message: 'Unspecified error' },
 };
 
-/** An error of the profile table; a status other than the table's takes its standard text. */
-export class ProfileError extends Error {
-  readonly errno: ProfileErrno;
-  readonly status: number;
-  readonly extra: Record<string, unknown>;
-  readonly headers: Record<string, string>;
+/** An error of the profile server's table. */
+export class ProfileError extends TableError<ProfileErrno> {
+  override name = 'ProfileError';
 
-  constructor(errno: ProfileErrno, options: AppErrorOptions = {}) {
-    const entry = PROFILE_ERRNO_TABLE[errno];
-    super(options.message ?? entry.message, { cause: options.cause });
-    this.name = 'ProfileError';
-    this.errno = errno;
-    this.status = options.status ?? entry.status;
-    this.extra = options.extra ?? {};
-    this.headers = options.headers ?? {};
+  protected get table() {
+    return PROFILE_ERRNO_TABLE;
   }
 
-  toJSON(): Record<string, unknown> {
-    const entry = PROFILE_ERRNO_TABLE[this.errno];
-    return {
-      code: this.status,
-      errno: this.errno,
-      error: this.status === entry.status ? entry.error : (STATUS_CODES[this.status] ?? 'Unknown'),
-      message: this.message,
-      info: ERROR_INFO_URL,
-      ...this.extra,
-    };
+  constructor(errno: ProfileErrno, options: AppErrorOptions = {}) {
+    super(PROFILE_ERRNO_TABLE, errno, options);
   }
 
   static unauthorized(reason: string) {

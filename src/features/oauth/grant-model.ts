@@ -1,6 +1,8 @@
 // What the OAuth grant flows pass around: who authenticated and how, what they granted to
 // which client, and the stored forms of codes and tokens.
 
+import type { OauthAccessTokenRow, OauthCodeRow, OauthRefreshTokenRow } from '../../db/schema.js';
+
 /**
  * The user's authentication behind a grant: a session token's state (the `/oauth/*` twins
  * and `fxa-credentials`), or the claims of an assertion (the `/v1` routes).
@@ -35,46 +37,10 @@ export interface Grant {
   sessionTokenId: Buffer | null;
 }
 
-export interface CodeRecord {
-  codeHash: Buffer;
-  clientId: Buffer;
-  uid: Buffer;
-  scope: string;
-  authAt: number;
-  amr: string;
-  aal: number;
-  offline: boolean;
-  codeChallenge: string | null;
-  keysJwe: string | null;
-  sessionTokenId: Buffer | null;
-  createdAt: number;
-}
-
-export interface RefreshTokenRecord {
-  tokenHash: Buffer;
-  clientId: Buffer;
-  uid: Buffer;
-  scope: string;
-  authAt: number;
-  amr: string;
-  aal: number;
-  familyId: Buffer;
-  rotatedAt: number | null;
-  createdAt: number;
-  lastUsedAt: number;
-}
-
-export interface AccessTokenRecord {
-  tokenHash: Buffer;
-  clientId: Buffer;
-  uid: Buffer;
-  scope: string;
-  familyId: Buffer | null;
-  generation: number;
-  profileChangedAt: number | null;
-  createdAt: number;
-  expiresAt: number;
-}
+/** Stored forms: the rows, with the code's flag as a boolean (stores convert at their boundary). */
+export type CodeRecord = Omit<OauthCodeRow, 'offline'> & { offline: boolean };
+export type RefreshTokenRecord = OauthRefreshTokenRow;
+export type AccessTokenRecord = OauthAccessTokenRow;
 
 /** The body of a successful `/v1/token` (and `/oauth/token`) response. */
 export interface TokenResponse {
