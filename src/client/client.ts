@@ -179,6 +179,8 @@ export interface OAuthTokenResult {
   refresh_token?: string;
   id_token?: string;
   keys_jwe?: string;
+  /** With the `https://identity.mozilla.com/tokens/session` scope: a new session token (hex). */
+  session_token?: string;
 }
 
 export type ScopedKeyData = Record<string, { identifier: string; keyRotationSecret: string; keyRotationTimestamp: number }>;
