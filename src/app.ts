@@ -132,6 +132,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
         securitySchemes: {
           sessionToken: { type: 'http', scheme: 'hawk', description: 'Hawk with a sessionToken, or Bearer fxs_<tokenId>' },
           keyFetchToken: { type: 'http', scheme: 'hawk', description: 'Hawk with a keyFetchToken, or Bearer fxk_<tokenId>' },
+          oauthToken: { type: 'http', scheme: 'bearer', description: 'An OAuth access token this server issued' },
         },
       },
     },
@@ -149,7 +150,13 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   });
   const { sessionStrategy: sessionAuth, keyFetchStrategy: keyFetchAuth } = services.sessions;
   registerRoutes(server, authenticator, [
-    ...accountRoutes({ accounts: services.accounts, signin: services.signin, sessionAuth, keyFetchAuth }),
+    ...accountRoutes({
+      accounts: services.accounts,
+      signin: services.signin,
+      sessionAuth,
+      keyFetchAuth,
+      accessTokens: services.accessTokens,
+    }),
     ...sessionRoutes({ sessions: services.sessions, signin: services.signin, codes: services.emails }),
     ...emailsRoutes({
       emails: services.emails,

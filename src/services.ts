@@ -273,7 +273,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       ppidSalt: config.oauthPpidSalt,
     },
   });
-  const oauth = new OAuthService({ db, store: grantStore, clients, tokens, clock, random });
+  const oauth = new OAuthService({ db, sessions, store: grantStore, clients, tokens, clock, random });
   const authenticateSession = async (session: SessionToken): Promise<Authentication> => {
     const record = await accountStore.findByUid(session.uid);
     return authenticationOfSession(session, {

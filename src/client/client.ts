@@ -92,6 +92,18 @@ export interface AccountKeys {
   kB: string;
 }
 
+/** GET /account/profile: each field only when the credential may see it. */
+export interface AccountProfile {
+  email?: string;
+  locale?: string;
+  authenticationMethods?: string[];
+  authenticatorAssuranceLevel?: number;
+  accountDisabledAt?: number | null;
+  accountLockedAt?: number | null;
+  profileChangedAt?: number;
+  metricsEnabled?: boolean;
+}
+
 export interface SessionStatus {
   state: 'verified' | 'unverified';
   uid: string;
@@ -179,6 +191,8 @@ export interface OAuthTokenResult {
   refresh_token?: string;
   id_token?: string;
   keys_jwe?: string;
+  /** With the `https://identity.mozilla.com/tokens/session` scope: a new session token (hex). */
+  session_token?: string;
 }
 
 export type ScopedKeyData = Record<string, { identifier: string; keyRotationSecret: string; keyRotationTimestamp: number }>;
@@ -293,6 +307,11 @@ export class AuthClient {
 
   account(sessionToken: string): Promise<AccountInfo> {
     return this.request('GET', '/account', { token: sessionAuth(sessionToken) });
+  }
+
+  /** GET /account/profile with the session (an OAuth access token works too: `Authorization: Bearer <token>`). */
+  accountProfile(sessionToken: string): Promise<AccountProfile> {
+    return this.request('GET', '/account/profile', { token: sessionAuth(sessionToken) });
   }
 
   sessionStatus(sessionToken: string): Promise<SessionStatus> {

@@ -1,7 +1,9 @@
 // Token authentication for FxA routes (docs/protocol.md §4): Hawk with full MAC, payload-hash,
 // timestamp and nonce checks, or the bearer token-id form `Bearer fxs_<tokenId>`
 // that current Mozilla clients send. Each route names one strategy; the strategy
-// looks the tokenId up in its own token table only.
+// looks the tokenId up in its own token table only. A strategy may also take an OAuth
+// access token (`Bearer <access token>`), as FxA's few routes with a second `oauthToken`
+// strategy do.
 
 import type { FastifyRequest } from 'fastify';
 import { AppError, ERRNO, type Errno } from '../errors.js';
@@ -35,10 +37,17 @@ export interface AuthStrategy<T = unknown> {
   state(token: T): TokenState;
   /** What a route that needs a confirmed token answers for an unconfirmed one. */
   unconfirmedErrno: Errno;
+  /**
+   * A second way in, for FxA's routes with `strategies: ['sessionToken', 'oauthToken']`: a
+   * bearer credential that is not a token id (`Bearer <OAuth access token>`) goes to `verify`,
+   * which resolves the route's token or throws errno 110. Without it such a header is 110.
+   */
+  accessToken?: { name: string; verify(credential: string): Promise<T> };
 }
 
 export interface AuthResult<T = unknown> {
-  tokenId: Buffer;
+  /** The Hawk / `Bearer fx…_` token id; null for an OAuth access token (`AuthStrategy.accessToken`). */
+  tokenId: Buffer | null;
   token: T;
   /** 'hawk' or 'bearer': only Hawk requests prove possession of the token's secret. */
   scheme: 'hawk' | 'bearer';
@@ -82,6 +91,9 @@ export class Authenticator {
 
   private async bearer<T>(header: string, strategy: AuthStrategy<T>): Promise<AuthResult<T>> {
     const match = BEARER_TOKEN_ID.exec(header);
+    if (!match && strategy.accessToken) {
+      return { tokenId: null, token: await strategy.accessToken.verify(header.slice('Bearer '.length)), scheme: 'bearer' };
+    }
     if (!match || !strategy.bearerPrefixes.includes(match[1]!)) throw AppError.invalidToken();
     const tokenId = Buffer.from(match[2]!, 'hex');
     const resolved = await strategy.lookup(tokenId);

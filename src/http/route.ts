@@ -184,6 +184,11 @@ function errorResponses(errnos: Set<number>, space: ErrnoSpace): Record<number, 
   return Object.fromEntries([...byStatus].map(([status, lines]) => [status, { ...errorBody, description: lines.join('; ') }]));
 }
 
+/** The OpenAPI security requirements of a strategy: any one of them will do. */
+function securityOf(strategy: AuthStrategy): Array<Record<string, string[]>> {
+  return [{ [strategy.name]: [] }, ...(strategy.accessToken ? [{ [strategy.accessToken.name]: [] }] : [])];
+}
+
 export interface RouteConfig {
   /** The errnos the route declared (with the implied ones). */
   errnos: Set<number>;
@@ -206,7 +211,7 @@ export function registerRoutes(app: FastifyInstance, authenticator: Authenticato
         summary: spec.summary,
         description: spec.description,
         ...(spec.retired ? { deprecated: true } : {}),
-        ...(auth ? { security: [{ [auth.strategy.name]: [] }] } : {}),
+        ...(auth ? { security: securityOf(auth.strategy) } : {}),
         ...(spec.body ? { body: spec.body } : {}),
         ...(spec.query ? { querystring: spec.query } : {}),
         ...(spec.params ? { params: spec.params } : {}),

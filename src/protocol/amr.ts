@@ -29,6 +29,15 @@ export function authenticationMethods(session: SessionProof): AuthenticationMeth
   return methods;
 }
 
+/**
+ * What the account can authenticate with, whatever a given session used (FxA's
+ * `availableAuthenticationMethods`, the `profile:amr` answer of /account/profile): a password
+ * and the mailbox, and `otp` once a second factor is enabled.
+ */
+export function availableAuthenticationMethods(account: { secondFactorEnabled: boolean }): AuthenticationMethod[] {
+  return account.secondFactorEnabled ? ['pwd', 'email', 'otp'] : ['pwd', 'email'];
+}
+
 /** 2 when a second factor was used, else 1. */
 export function assuranceLevel(methods: readonly AuthenticationMethod[]): number {
   return methods.includes('otp') ? 2 : 1;

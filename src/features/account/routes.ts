@@ -20,6 +20,7 @@ import {
 } from '../../http/schemas.js';
 import { metricsContextSchema } from '../../protocol/metrics-context.js';
 import type { KeyFetchToken, SessionToken } from '../session/model.js';
+import { sessionOrAccessToken, type AccessTokenCheck } from './profile-auth.js';
 import { fromHex, keysQuery, signinBody, signinContext, signinInput, toHex, verificationFields, SIGNIN_ERRORS } from './schemas.js';
 import type { AccountService } from './service.js';
 import type { SigninService } from './signin.js';
@@ -29,9 +30,11 @@ export interface AccountRouteDeps {
   signin: Pick<SigninService, 'login'>;
   sessionAuth: AuthStrategy<SessionToken>;
   keyFetchAuth: AuthStrategy<KeyFetchToken>;
+  /** GET /account/profile also takes an OAuth access token. */
+  accessTokens: AccessTokenCheck;
 }
 
-export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: AccountRouteDeps): RouteSpec[] {
+export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth, accessTokens }: AccountRouteDeps): RouteSpec[] {
   return [
     defineRoute({
       method: 'POST',
@@ -202,6 +205,30 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth }: A
       }),
       async handler({ body, request }) {
         return accounts.credentialsStatus(body.email, requestContext(request));
+      },
+    }),
+
+    defineRoute({
+      method: 'GET',
+      path: '/account/profile',
+      tag: 'Account',
+      summary: "The account's email, locale and authentication methods",
+      description:
+        'With a session token: every field. With an OAuth access token (`Authorization: Bearer <token>`): `email` needs `profile:email`, `locale` `profile:locale`, `authenticationMethods` and `authenticatorAssuranceLevel` `profile:amr`, `accountDisabledAt` `profile:account_disabled_at`, `accountLockedAt` `profile:account_locked_at` (`profile` implies them all). A token that may see none of them gets `{}`.',
+      auth: { strategy: sessionOrAccessToken(sessionAuth, accessTokens) },
+      errors: [ERRNO.UNKNOWN_ACCOUNT],
+      response: Type.Object({
+        email: Type.Optional(Type.String()),
+        locale: Type.Optional(Type.String()),
+        authenticationMethods: Type.Optional(Type.Array(Type.String())),
+        authenticatorAssuranceLevel: Type.Optional(Type.Integer({ minimum: 0 })),
+        accountDisabledAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+        accountLockedAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+        profileChangedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+        metricsEnabled: Type.Optional(Type.Boolean()),
+      }),
+      async handler({ auth }) {
+        return accounts.profile(auth.token.uid, auth.token.allows);
       },
     }),
 

@@ -8,6 +8,7 @@ import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
 import { parseUserAgent } from '../../http/user-agent.js';
 import type { AccountMailer } from '../../mail/account-mailer.js';
+import { assuranceLevel, availableAuthenticationMethods, type AuthenticationMethod } from '../../protocol/amr.js';
 import { normalizeEmail } from '../../protocol/email.js';
 import type { MetricsContext } from '../../protocol/metrics-context.js';
 import type { VerificationMethod } from '../../protocol/verification.js';
@@ -79,6 +80,18 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
 function signupRefusal(holder: { isPrimary: boolean; isVerified: boolean; email: string } | undefined): AppError | undefined {
   if (!holder?.isVerified) return undefined;
   return holder.isPrimary ? AppError.accountExists(holder.email) : new AppError(ERRNO.VERIFIED_SECONDARY_EMAIL_ALREADY_EXISTS);
+}
+
+/** GET /account/profile's answer (swagger Model13), each field present only when visible. */
+export interface AccountProfile {
+  email?: string;
+  locale?: string;
+  authenticationMethods?: AuthenticationMethod[];
+  authenticatorAssuranceLevel?: number;
+  accountDisabledAt?: number | null;
+  accountLockedAt?: number | null;
+  profileChangedAt?: number;
+  metricsEnabled?: boolean;
 }
 
 export class AccountService {
@@ -247,6 +260,31 @@ export class AccountService {
       hasPassword: hasPassword(record.account),
       metricsOptOutAt: record.account.metricsOptOutAt,
       emails: emails.map((e) => ({ email: e.email, isPrimary: e.isPrimary, verified: e.isVerified })),
+    };
+  }
+
+  /**
+   * GET /account/profile: each field the caller may see, by the `profile:*` scope FxA puts it
+   * behind (a session sees them all). Nothing visible: `{}`, without even the change time.
+   */
+  async profile(uid: Buffer, allows: (scope: string) => boolean): Promise<AccountProfile> {
+    const { account, primary } = await this.get(uid);
+    const profile: AccountProfile = {};
+    if (allows('profile:email')) profile.email = primary.email;
+    if (allows('profile:locale') && account.locale) profile.locale = account.locale;
+    if (allows('profile:amr')) {
+      // No two-step authentication yet: no account has a second factor.
+      const methods = availableAuthenticationMethods({ secondFactorEnabled: false });
+      profile.authenticationMethods = methods;
+      profile.authenticatorAssuranceLevel = assuranceLevel(methods);
+    }
+    if (allows('profile:account_disabled_at')) profile.accountDisabledAt = account.disabledAt;
+    if (allows('profile:account_locked_at')) profile.accountLockedAt = account.lockedAt;
+    if (Object.keys(profile).length === 0) return profile;
+    return {
+      ...profile,
+      profileChangedAt: account.profileChangedAt ?? account.verifierSetAt,
+      metricsEnabled: account.metricsOptOutAt === null,
     };
   }
 

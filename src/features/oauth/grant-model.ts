@@ -52,7 +52,10 @@ export interface TokenResponse {
   refresh_token?: string;
   id_token?: string;
   keys_jwe?: string;
+  /** `/v1/token` with the `tokens/session` scope: the id of the session the grant came from (FxA). */
   session_token_id?: string;
+  /** `/oauth/token` with the `tokens/session` scope: the secret of a new session copied from it. */
+  session_token?: string;
 }
 
 export const SCOPE = {

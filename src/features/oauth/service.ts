@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/index.js';
 import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
+import type { UserAgentFields } from '../../http/user-agent.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import { assertEnabled, checkClientSecret, parseClientCredentials, redirectUriFor } from './client-auth.js';
 import type { ClientRegistry, OAuthClient } from './clients.js';
@@ -83,6 +84,11 @@ export interface TokenRequest {
   subjectTokenType?: string;
   /** fxa-credentials: the user's session or assertion. */
   auth?: Authentication;
+  /**
+   * `/oauth/token` (FxA §5): a granted `tokens/session` scope yields a new session copied from
+   * the grant's (`session_token`, made with this user agent) instead of that session's id.
+   */
+  newSession?: { userAgent: UserAgentFields };
 }
 
 /** An RFC 7662 answer in FxA's shape (ms timestamps, jti = the tokenId in hex). */
@@ -113,8 +119,15 @@ export type ScopedKeyData = Record<string, { identifier: string; keyRotationSecr
 /** Keys never rotate independently of kB here, as in FxA: the secret is fixed. */
 const KEY_ROTATION_SECRET = '0'.repeat(64);
 
+/** What the grants need of the auth server's sessions (the `tokens/session` scope). */
+export interface SessionCopier {
+  /** A new session with the state of `sessionTokenId`'s; undefined when that session is gone. */
+  duplicateFor(sessionTokenId: Buffer, userAgent: UserAgentFields): Promise<{ tokenData: Buffer } | undefined>;
+}
+
 export interface OAuthDeps {
   db: Db;
+  sessions: SessionCopier;
   store: GrantStore;
   clients: Pick<ClientRegistry, 'find' | 'require'>;
   tokens: TokenService;
@@ -276,13 +289,14 @@ export class OAuthService {
       } else if (codeVerifier !== undefined) throw new OAuthError(OAUTH_ERRNO.MISMATCH_CODE_CHALLENGE);
       // Single use: of two concurrent exchanges only one deletes the row.
       if (!(await this.deps.store.takeCode(hash))) throw new OAuthError(OAUTH_ERRNO.UNKNOWN_CODE);
-      return this.deps.tokens.mint(grantOfStored(stored), client, {
+      const response = await this.deps.tokens.mint(grantOfStored(stored), client, {
         ttlS: request.ttl,
         resource: request.resource,
         ppidSeed: request.ppidSeed,
         keysJwe: stored.keysJwe,
         refreshToken: stored.offline ? 'new' : 'none',
       });
+      return this.withNewSession(response, request);
     });
   }
 
@@ -344,14 +358,28 @@ export class OAuthService {
     const scope = parseScope(request.scope);
     checkRequestedGrant({ client, auth, scope });
     const offline = request.accessType === 'offline';
-    return this.deps.db.transaction(() =>
-      this.deps.tokens.mint(grantOfAuthentication(auth, client.id, scope, offline), client, {
+    return this.deps.db.transaction(async () => {
+      const response = await this.deps.tokens.mint(grantOfAuthentication(auth, client.id, scope, offline), client, {
         ttlS: request.ttl,
         resource: request.resource,
         ppidSeed: request.ppidSeed,
         refreshToken: offline ? 'new' : 'none',
-      }),
-    );
+      });
+      return this.withNewSession(response, request);
+    });
+  }
+
+  /**
+   * `/oauth/token`: the session id a `tokens/session` grant carries becomes a new session, in
+   * the grant's transaction (a failure leaves the code unspent). The original being gone since
+   * the code was issued is FxA's unknown-code error (auth 172 at the twin).
+   */
+  private async withNewSession(response: TokenResponse, request: TokenRequest): Promise<TokenResponse> {
+    const { session_token_id: sessionTokenId, ...rest } = response;
+    if (!request.newSession || sessionTokenId === undefined) return response;
+    const copy = await this.deps.sessions.duplicateFor(Buffer.from(sessionTokenId, 'hex'), request.newSession.userAgent);
+    if (!copy) throw new OAuthError(OAUTH_ERRNO.UNKNOWN_CODE);
+    return { ...rest, session_token: copy.tokenData.toString('hex') };
   }
 
   /** RFC 8693 as FxA uses it: a Firefox refresh token traded for a new one with more (Relay) scope. */
@@ -370,7 +398,9 @@ export class OAuthService {
       if (!FIREFOX_CLIENT_IDS.includes(client.idHex) || !TOKEN_EXCHANGE_SCOPES.contains(requested)) {
         throw new OAuthError(OAUTH_ERRNO.FORBIDDEN);
       }
-      const scope = ScopeSet.fromString(stored.scope).union(requested);
+      // A refresh token keeps no session to copy: like a refresh grant, the exchange drops the
+      // scope (FxA keeps it, and its /oauth/token then fails with 172).
+      const scope = ScopeSet.fromString(stored.scope).union(requested).remove(SCOPE.sessionToken);
       const grant: Grant = { ...grantOfStored(stored, scope.toString()), authAt: this.deps.clock.now(), offline: true };
       await this.deps.store.deleteFamily(stored.familyId);
       return this.deps.tokens.mint(grant, client, { refreshToken: 'new' });

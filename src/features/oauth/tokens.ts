@@ -146,6 +146,9 @@ export class TokenService implements AccessTokenVerifier {
     if (refreshToken) response.refresh_token = refreshToken;
     if (scope.has(SCOPE.openid)) response.id_token = await this.signIdToken(grant, client, accessToken, options);
     if (options.keysJwe) response.keys_jwe = options.keysJwe;
+    // By exact value, as the grant policy registers it: a broader unregistered value a trusted
+    // client may ask for (`…/tokens`) must not bring a session with it.
+    if (scope.has(SCOPE.sessionToken) && grant.sessionTokenId) response.session_token_id = grant.sessionTokenId.toString('hex');
     return response;
   }
 

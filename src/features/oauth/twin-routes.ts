@@ -7,6 +7,7 @@ import { AppError, AUTH_ERRNOS_OF_OAUTH, ERRNO, toAuthError } from '../../errors
 import type { AuthStrategy } from '../../http/auth.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { body } from '../../http/schemas.js';
+import { parseUserAgent } from '../../http/user-agent.js';
 import type { SessionToken } from '../session/model.js';
 import type { Authentication } from './grant-model.js';
 import {
@@ -110,12 +111,13 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
       path: '/oauth/token',
       tag: 'OAuth',
       summary: 'Tokens for a code, a refresh token, or the session itself (fxa-credentials)',
-      description: 'The Authorization header carries the (optional) Hawk session; client secrets go in the body.',
+      description:
+        'The Authorization header carries the (optional) Hawk session; client secrets go in the body. A granted `https://identity.mozilla.com/tokens/session` scope returns `session_token`: a new session with the state of the one the grant came from.',
       auth: { strategy: sessionAuth, optional: true },
       errors: sessionErrors,
       body: tokenBody,
       response: tokenResponse,
-      async handler({ body, auth }) {
+      async handler({ body, auth, request }) {
         const grantType = body.grant_type ?? (body.code ? 'authorization_code' : 'fxa-credentials');
         let user: Authentication | undefined;
         if (grantType === 'fxa-credentials') {
@@ -138,6 +140,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
             subjectToken: body.subject_token,
             subjectTokenType: body.subject_token_type,
             auth: user,
+            newSession: { userAgent: parseUserAgent(request.headers['user-agent']) },
           }),
         );
       },

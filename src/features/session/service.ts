@@ -181,6 +181,12 @@ export class SessionService {
     });
   }
 
+  /** `duplicate` of a session named by its id (the OAuth `tokens/session` scope); undefined when it is gone. */
+  async duplicateFor(tokenId: Buffer, userAgent: UserAgentFields): Promise<IssuedToken | undefined> {
+    const found = await this.deps.store.findSession(tokenId);
+    return found && this.duplicate(found.session, userAgent);
+  }
+
   async markReauthenticated(session: SessionToken, changes: { userAgent: UserAgentFields; mustVerify: boolean }): Promise<number> {
     const now = this.deps.clock.now();
     await this.deps.store.updateSession(session.id, {
