@@ -2,7 +2,7 @@
 // errno table. Users are identified by an assertion; the session-token twins are in
 // twin-routes.ts.
 
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { body } from '../../http/schemas.js';
@@ -97,6 +97,22 @@ export const tokenBody = body({
   subject_token: Type.Optional(token64),
   subject_token_type: Type.Optional(Type.String({ maxLength: 128 })),
 });
+
+/** The grant's fields of a token request body, as the service takes them (both token routes). */
+export function tokenFields(body: Static<typeof tokenBody>) {
+  return {
+    code: body.code,
+    codeVerifier: body.code_verifier,
+    refreshToken: body.refresh_token,
+    scope: body.scope,
+    ttl: body.ttl,
+    resource: body.resource,
+    ppidSeed: body.ppid_seed,
+    accessType: body.access_type,
+    subjectToken: body.subject_token,
+    subjectTokenType: body.subject_token_type,
+  };
+}
 
 const OAUTH = OAUTH_ERRNO;
 
@@ -205,16 +221,7 @@ export function oauthRoutes({ signingKeys, oauth, accessTokens, assertions, cont
         return oauth.token({
           grantType,
           credentials: { authorization: request.headers.authorization, clientId: body.client_id, clientSecret: body.client_secret },
-          code: body.code,
-          codeVerifier: body.code_verifier,
-          refreshToken: body.refresh_token,
-          scope: body.scope,
-          ttl: body.ttl,
-          resource: body.resource,
-          ppidSeed: body.ppid_seed,
-          accessType: body.access_type,
-          subjectToken: body.subject_token,
-          subjectTokenType: body.subject_token_type,
+          ...tokenFields(body),
           auth,
         });
       },

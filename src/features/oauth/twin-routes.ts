@@ -27,7 +27,7 @@ import {
   tokenResponse,
 } from './schemas.js';
 import type { OAuthService } from './service.js';
-import { tokenBody } from './routes.js';
+import { tokenBody, tokenFields } from './routes.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export interface TwinRouteDeps {
@@ -129,16 +129,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
           oauth.token({
             grantType,
             credentials: { clientId: body.client_id, clientSecret: body.client_secret },
-            code: body.code,
-            codeVerifier: body.code_verifier,
-            refreshToken: body.refresh_token,
-            scope: body.scope,
-            ttl: body.ttl,
-            resource: body.resource,
-            ppidSeed: body.ppid_seed,
-            accessType: body.access_type,
-            subjectToken: body.subject_token,
-            subjectTokenType: body.subject_token_type,
+            ...tokenFields(body),
             auth: user,
             newSession: { userAgent: parseUserAgent(request.headers['user-agent']) },
           }),
