@@ -1,6 +1,7 @@
 // Builds the HTTP app from the config and services; does not listen.
 
 import cors from '@fastify/cors';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -74,6 +75,13 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   }) as unknown as FastifyInstance;
 
   server.setValidatorCompiler(createValidatorCompiler({ redirectDomains: config.redirectDomains }));
+  // Error bodies are serialized by the error handler (src/http/errors.ts); the error responses a
+  // route declares are for the OpenAPI document only, so they get no compiled serializer (about
+  // 5 MiB of idle memory for a few hundred of them).
+  const compileSerializer = SerializerSelector()();
+  server.setSerializerCompiler((route) =>
+    Number(route.httpStatus) >= 400 ? JSON.stringify : compileSerializer({ ...route, httpStatus: route.httpStatus ?? '200' }),
+  );
   installJsonParser(server, config.bodyLimitBytes);
   installFormParser(server, config.bodyLimitBytes);
   installErrorHandling(

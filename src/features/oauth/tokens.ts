@@ -83,7 +83,13 @@ export interface MintOptions {
   ppidSeed?: number;
 }
 
+/** How many checked JWTs are remembered (a few MiB at most). */
+const CHECKED_JWT_CACHE_SIZE = 4096;
+
 export class TokenService implements AccessTokenVerifier {
+  /** JWT → jti, for JWTs whose signature has been checked. */
+  private readonly checkedJwts = new Map<string, string>();
+
   constructor(private readonly deps: TokenDeps) {}
 
   /** Access token (+ refresh token, id_token) for `grant`; call inside a transaction. */
@@ -203,18 +209,31 @@ export class TokenService implements AccessTokenVerifier {
   /** The stored record behind an access token (opaque or JWT); undefined when unknown or invalid. */
   async findAccessToken(token: string): Promise<AccessTokenRecord | undefined> {
     let hash: Buffer;
-    if (TOKEN_HEX.test(token)) hash = tokenHash(token);
+    const checkedJti = this.checkedJwts.get(token);
+    if (checkedJti !== undefined) hash = tokenHash(checkedJti);
+    else if (TOKEN_HEX.test(token)) hash = tokenHash(token);
     else if (JWT_SHAPE.test(token)) {
-      // The stored row decides validity and expiry (so revocation applies); the signature and
-      // the header prove the JWT is one we issued, unaltered. An expired JWT is still looked
-      // up, so it gets 115 like an expired opaque token.
-      const signed = await this.deps.signingKeys.verifySignature(token);
-      const jti = signed?.payload.jti;
-      if (signed?.header.typ !== 'at+JWT' || signed.payload.iss !== this.deps.settings.issuer) return undefined;
-      if (typeof jti !== 'string' || !TOKEN_HEX.test(jti)) return undefined;
+      const jti = await this.checkJwt(token);
+      if (jti === undefined) return undefined;
       hash = tokenHash(jti);
     } else return undefined;
     return this.deps.store.findAccessToken(hash);
+  }
+
+  /**
+   * The jti of a JWT access token we issued, unaltered: its RS256 signature, `typ` and `iss`.
+   * The stored row decides validity and expiry (so revocation applies); an expired JWT is
+   * still looked up, so it gets 115 like an expired opaque token. A good answer is
+   * remembered: it cannot change for the same bytes, and the signature costs more than the rest.
+   */
+  private async checkJwt(token: string): Promise<string | undefined> {
+    const signed = await this.deps.signingKeys.verifySignature(token);
+    const jti = signed?.payload.jti;
+    if (signed?.header.typ !== 'at+JWT' || signed.payload.iss !== this.deps.settings.issuer) return undefined;
+    if (typeof jti !== 'string' || !TOKEN_HEX.test(jti)) return undefined;
+    if (this.checkedJwts.size >= CHECKED_JWT_CACHE_SIZE) this.checkedJwts.clear();
+    this.checkedJwts.set(token, jti);
+    return jti;
   }
 
   /** AccessTokenVerifier: 108 when unknown or invalid, 115 when expired. */
