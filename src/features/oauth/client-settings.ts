@@ -77,6 +77,9 @@ const BUILTIN: ReadonlyArray<Pick<OAuthClient, 'idHex' | 'name' | 'redirectUris'
   },
 ];
 
+/** Mozilla's browser client ids (FxA's `tokenExchange.allowedClientIds` too). */
+export const BROWSER_CLIENT_IDS: readonly string[] = BUILTIN.map((client) => client.idHex);
+
 export function builtinClients(): OAuthClient[] {
   return BUILTIN.map((client) => ({
     ...client,

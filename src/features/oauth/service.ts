@@ -8,6 +8,7 @@ import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
 import type { UserAgentFields } from '../../http/user-agent.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import { assertEnabled, checkClientSecret, parseClientCredentials, redirectUriFor } from './client-auth.js';
+import { BROWSER_CLIENT_IDS } from './client-settings.js';
 import type { ClientRegistry, OAuthClient } from './clients.js';
 import { checkRequestedGrant, keyedScopesOf } from './grant-policy.js';
 import type { GrantStore } from './grant-store.js';
@@ -29,14 +30,6 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 export const REFRESH_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:refresh_token';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'fxa-credentials' | typeof TOKEN_EXCHANGE_GRANT;
 
-/** Firefox's own clients, the only ones that may exchange a refresh token for more scope. */
-export const FIREFOX_CLIENT_IDS = [
-  '5882386c6d801776',
-  '1b1a3e44c54fbb58',
-  'a2270f727f45f648',
-  '3332a18d142636cb',
-  '3c49430b43dfba77',
-];
 /** What token exchange may add (FxA: Relay only). */
 const TOKEN_EXCHANGE_SCOPES = ScopeSet.fromArray(['https://identity.mozilla.com/apps/relay']);
 
@@ -395,7 +388,7 @@ export class OAuthService {
       if (!stored || stored.rotatedAt !== null) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
       const client = await this.deps.clients.require(stored.clientId.toString('hex'));
       assertEnabled(client);
-      if (!FIREFOX_CLIENT_IDS.includes(client.idHex) || !TOKEN_EXCHANGE_SCOPES.contains(requested)) {
+      if (!BROWSER_CLIENT_IDS.includes(client.idHex) || !TOKEN_EXCHANGE_SCOPES.contains(requested)) {
         throw new OAuthError(OAUTH_ERRNO.FORBIDDEN);
       }
       // A refresh token keeps no session to copy: like a refresh grant, the exchange drops the
