@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type SettingName } from '../src/config.js';
 import { createDb, isDatabaseUnavailable, pingDb } from '../src/db/index.js';
+import { createTestDatabase } from './helpers/database.js';
 import { PASSWORD, uniqueEmail } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startSmtpSink } from './helpers/smtp-sink.js';
@@ -376,6 +377,26 @@ describe('database outages are classified as unavailable', { skip: !(await reach
     } finally {
       await db.close();
       await proxy.close();
+    }
+  });
+
+  test('PostgreSQL gone under the OAuth routes: 503 in the OAuth table (errno 201), then back', async () => {
+    const database = await createTestDatabase({}, `postgres://postgres@127.0.0.1:${POSTGRES_PORT}/test`);
+    const proxy = await startProxy(POSTGRES_PORT);
+    const proxied = new URL(database.url);
+    proxied.port = String(proxy.port);
+    const server = await startTestServer({ env: FAST, database: { url: proxied.href, drop: async () => {} } });
+    const verify = () => post(server, '/verify', { token: 'ab'.repeat(32) });
+    try {
+      assert.equal((await verify()).body.errno, 108);
+      await proxy.close();
+      assertServerBusy(await verify());
+      await proxy.reopen();
+      await eventually(async () => (await verify()).status === 400);
+    } finally {
+      await server.close();
+      await proxy.close();
+      await database.drop();
     }
   });
 
