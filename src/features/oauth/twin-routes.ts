@@ -11,6 +11,7 @@ import { parseUserAgent } from '../../http/user-agent.js';
 import type { SessionToken } from '../session/model.js';
 import type { Authentication } from './grant-model.js';
 import {
+  accessToken,
   accessType,
   acrValues,
   authorizationResponse,
@@ -23,7 +24,6 @@ import {
   scope,
   scopedKeyDataResponse,
   state,
-  token64,
   tokenResponse,
 } from './schemas.js';
 import type { OAuthService } from './service.js';
@@ -147,7 +147,7 @@ export function twinRoutes({ oauth, sessionAuth, authenticate, signingKeys, issu
       body: body({
         client_id: clientId,
         client_secret: Type.Optional(clientSecret),
-        token: Type.Union([token64, Type.String({ maxLength: 1024, pattern: '^[\\w-]+\\.[\\w-]+\\.[\\w-]+$' })]),
+        token: accessToken,
         token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
       }),
       response: Type.Object({}),
