@@ -264,7 +264,13 @@ describe('profile API', () => {
         assert.match(got.headers.get('etag') ?? '', /^"[0-9a-f]{40}"$/);
       }
       assert.equal((await call('GET', '/profile', { token: 'profile' })).body?.displayName, 'x'.repeat(256));
+      // Relying parties learn of the change through the account's profileChangedAt.
+      const changedAt = async () => (await server.app.services.accounts.get(Buffer.from(alice.uid, 'hex'))).account.profileChangedAt;
+      server.clock.advance(1000);
+      const before = await changedAt();
       assert.equal((await call('POST', '/display_name', { token: 'write', body: { displayName: '' } })).status, 200);
+      assert.equal(await changedAt(), server.clock.now());
+      assert.notEqual(before, server.clock.now());
       assert.equal((await call('GET', '/display_name', { token: 'profile' })).status, 204);
       assert.equal((await call('GET', '/profile', { token: 'profile' })).body?.displayName, undefined);
     });

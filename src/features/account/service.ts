@@ -288,6 +288,11 @@ export class AccountService {
     };
   }
 
+  /** The profile changed (display name…): relying parties see a new `profileChangedAt` and refetch. */
+  async markProfileChanged(uid: Buffer): Promise<void> {
+    await this.deps.store.setProfileChangedAt(uid, this.deps.clock.now());
+  }
+
   // ---- deletion --------------------------------------------------------------------------------
 
   /**

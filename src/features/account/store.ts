@@ -61,6 +61,10 @@ export class AccountStore {
     return Number(result.numDeletedRows) > 0;
   }
 
+  async setProfileChangedAt(uid: Buffer, at: number): Promise<void> {
+    await this.db.current.updateTable('accounts').set({ profileChangedAt: at }).where('uid', '=', uid).execute();
+  }
+
   /** Marks the account and its primary address verified; false when it already was. */
   async markVerified(uid: Buffer, at: number): Promise<boolean> {
     const result = await this.db.current

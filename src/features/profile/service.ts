@@ -13,6 +13,7 @@ import type { ProfileStore } from './store.js';
 export interface ProfileAccounts {
   /** AppError 102 when the account is gone. */
   get(uid: Buffer): Promise<AccountRecord>;
+  markProfileChanged(uid: Buffer): Promise<void>;
 }
 
 export interface ProfileDeps {
@@ -80,6 +81,7 @@ export class ProfileService {
     await this.deps.db.transaction(async () => {
       await this.account(token);
       await this.deps.store.setDisplayName(token.uid, displayName === '' ? null : displayName);
+      await this.deps.accounts.markProfileChanged(token.uid);
     });
   }
 
