@@ -398,8 +398,8 @@ abstract class TableError<E extends number> extends Error {
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
-  /** On the prototype, so that logged errors do not carry the whole table. */
-  protected abstract get table(): Record<E, OAuthErrnoEntry>;
+  /** A private field, so that logged errors do not carry the whole table. */
+  readonly #table: Record<E, OAuthErrnoEntry>;
 
   protected constructor(
     table: Record<E, OAuthErrnoEntry>,
@@ -407,13 +407,14 @@ abstract class TableError<E extends number> extends Error {
     options: AppErrorOptions,
   ) {
     super(options.message ?? table[errno].message, { cause: options.cause });
+    this.#table = table;
     this.status = options.status ?? table[errno].status;
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
   }
 
   toJSON(): Record<string, unknown> {
-    const entry = this.table[this.errno];
+    const entry = this.#table[this.errno];
     return {
       code: this.status,
       errno: this.errno,
@@ -428,10 +429,6 @@ abstract class TableError<E extends number> extends Error {
 /** An error of the OAuth server's table. */
 export class OAuthError extends TableError<OAuthErrno> {
   override name = 'OAuthError';
-
-  protected get table() {
-    return OAUTH_ERRNO_TABLE;
-  }
 
   constructor(errno: OAuthErrno, options: AppErrorOptions = {}) {
     super(OAUTH_ERRNO_TABLE, errno, options);
@@ -498,10 +495,6 @@ export const PROFILE_ERRNO_TABLE: Record<ProfileErrno, OAuthErrnoEntry> = {
 /** An error of the profile server's table. */
 export class ProfileError extends TableError<ProfileErrno> {
   override name = 'ProfileError';
-
-  protected get table() {
-    return PROFILE_ERRNO_TABLE;
-  }
 
   constructor(errno: ProfileErrno, options: AppErrorOptions = {}) {
     super(PROFILE_ERRNO_TABLE, errno, options);

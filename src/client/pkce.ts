@@ -1,13 +1,10 @@
 // PKCE (RFC 7636) for public OAuth clients: the verifier stays with the client, the
 // authorization request carries its S256 challenge, the token request the verifier.
 
-import { createHash, randomBytes } from 'node:crypto';
-import type { RandomBytes } from '../crypto/index.js';
+import { randomBytes } from 'node:crypto';
+import { pkceChallenge, type RandomBytes } from '../crypto/index.js';
 
-/** base64url(SHA-256(ASCII verifier)): 43 characters. */
-export function pkceChallenge(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
-}
+export { pkceChallenge };
 
 /** A fresh verifier (32 random bytes, base64url: 43 characters, as Firefox makes them) and its challenge. */
 export function createPkce(random: RandomBytes = randomBytes): {

@@ -4,3 +4,4 @@ export * from './verifier.js';
 export * from './tokens.js';
 export * from './bundle.js';
 export * from './codes.js';
+export * from './pkce.js';

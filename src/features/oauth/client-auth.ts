@@ -3,7 +3,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '../../errors.js';
-import { hashSecret, type OAuthClient } from './client-settings.js';
+import { hashHex, type OAuthClient } from './client-settings.js';
 
 export interface ClientCredentials {
   /** 16 lowercase hex. */
@@ -58,7 +58,7 @@ export function checkClientSecret(client: OAuthClient, secret?: string): void {
     return;
   }
   if (secret === undefined) throw OAuthError.invalidParameter(['client_secret']);
-  const candidate = hashSecret(secret);
+  const candidate = hashHex(secret);
   // Both comparisons always run, so the time taken does not tell which one matched.
   const current = sameHash(candidate, client.hashedSecret);
   const previous = sameHash(candidate, client.hashedSecretPrevious);

@@ -36,8 +36,11 @@ export interface OAuthClient {
 /** A client id: 8 bytes as 16 hex digits. */
 export const CLIENT_ID_HEX = /^[0-9a-f]{16}$/;
 
-/** The stored form of a client secret (FxA's `hash()`): SHA-256 of the hex-decoded secret. */
-export function hashSecret(secretHex: string): Buffer {
+/**
+ * FxA's `hash()`: SHA-256 of a hex value's bytes, the stored form of client secrets, codes and
+ * tokens (OAUTH_AND_PAYMENTS.md §0).
+ */
+export function hashHex(secretHex: string): Buffer {
   return createHash('sha256').update(Buffer.from(secretHex, 'hex')).digest();
 }
 
@@ -151,7 +154,7 @@ function parseClient(entry: unknown, index: number): OAuthClient {
       );
     }
     return fail(
-      `a plaintext "secret" is not accepted; store only its hash: replace "secret" with "hashedSecret": "${hashSecret(secret).toString('hex')}"`,
+      `a plaintext "secret" is not accepted; store only its hash: replace "secret" with "hashedSecret": "${hashHex(secret).toString('hex')}"`,
     );
   }
   const unknown = Object.keys(fields).filter((key) => !KNOWN_KEYS.has(key));

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Db } from '../../db/index.js';
 import type { RandomSource } from '../../runtime.js';
-import { hashSecret, SCOPE_LIST, type OAuthClient } from './client-settings.js';
+import { hashHex, SCOPE_LIST, type OAuthClient } from './client-settings.js';
 import { OAuthClientStore } from './client-store.js';
 import type { ClientRegistry } from './clients.js';
 
@@ -237,7 +237,7 @@ export async function runClientCommand(command: ClientCommand, deps: ClientComma
         {
           id,
           ...client,
-          hashedSecret: secret === undefined ? null : hashSecret(secret),
+          hashedSecret: secret === undefined ? null : hashHex(secret),
           hashedSecretPrevious: null,
         },
         now,
@@ -262,7 +262,7 @@ export async function runClientCommand(command: ClientCommand, deps: ClientComma
         );
       }
       const secret = random(32).toString('hex');
-      if (!(await store.rotateSecret(client.id, hashSecret(secret), client.hashedSecret))) {
+      if (!(await store.rotateSecret(client.id, hashHex(secret), client.hashedSecret))) {
         throw new ClientCommandError(
           `accounts-server client: rotate-secret: ${client.idHex} changed meanwhile; run the command again`,
           1,

@@ -2,13 +2,14 @@
 // token grants, refresh-token rotation with reuse detection, revocation, introspection and
 // the authorized-clients view. Routes hand it plain values; it never sees HTTP.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { pkceChallenge } from '../../crypto/index.js';
 import type { Db } from '../../db/index.js';
 import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
 import type { UserAgentFields } from '../../http/user-agent.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import { assertEnabled, checkClientSecret, parseClientCredentials, redirectUriFor } from './client-auth.js';
-import { BROWSER_CLIENT_IDS } from './client-settings.js';
+import { BROWSER_CLIENT_IDS, hashHex } from './client-settings.js';
 import type { ClientRegistry, OAuthClient } from './clients.js';
 import { checkRequestedGrant, keyedScopesOf } from './grant-policy.js';
 import type { GrantStore } from './grant-store.js';
@@ -24,7 +25,7 @@ import {
   type TokenResponse,
 } from './grant-model.js';
 import { ScopeError, ScopeSet } from './scopes.js';
-import { sha256, tokenHash, type TokenService } from './tokens.js';
+import { isTokenHex, sha256, type TokenService } from './tokens.js';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const REFRESH_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:refresh_token';
@@ -128,9 +129,9 @@ export interface OAuthDeps {
   random: RandomSource;
 }
 
-/** base64url(SHA-256(verifier)) compared in constant time with the stored challenge (RFC 7636 S256). */
+/** The verifier's S256 challenge compared in constant time with the stored one (RFC 7636). */
 function pkceMatches(verifier: string, challenge: string): boolean {
-  const computed = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+  const computed = Buffer.from(pkceChallenge(verifier));
   const expected = Buffer.from(challenge);
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
@@ -270,7 +271,7 @@ export class OAuthService {
     const client = await this.authenticateClient(request.credentials);
     if (codeVerifier !== undefined && !client.publicClient) throw OAuthError.notPublicClient(client.idHex);
     return this.deps.db.transaction(async () => {
-      const hash = tokenHash(code);
+      const hash = hashHex(code);
       const stored = await this.deps.store.findCode(hash);
       if (!stored) throw new OAuthError(OAUTH_ERRNO.UNKNOWN_CODE);
       if (!stored.clientId.equals(client.id)) throw new OAuthError(OAUTH_ERRNO.MISMATCH_CODE);
@@ -297,7 +298,7 @@ export class OAuthService {
     if (!request.refreshToken) throw OAuthError.invalidParameter(['refresh_token']);
     const client = await this.authenticateClient(request.credentials);
     assertEnabled(client);
-    const hash = tokenHash(request.refreshToken);
+    const hash = hashHex(request.refreshToken);
     const outcome = await this.deps.db.transaction(async () => {
       const stored = await this.deps.store.findRefreshToken(hash);
       if (!stored || !stored.clientId.equals(client.id)) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
@@ -305,7 +306,9 @@ export class OAuthService {
       const now = this.deps.clock.now();
       if (client.rotateRefreshTokens) {
         // A replaced token presented again means it leaked: end the whole family.
-        if (stored.rotatedAt !== null || !(await this.deps.store.markRotated(hash, now))) return 'reused' as const;
+        if (stored.rotatedAt !== null || !(await this.deps.store.markRotated(hash, now))) {
+          return { reusedFamily: stored.familyId };
+        }
       } else if (now - stored.lastUsedAt > REFRESH_TOKEN_TOUCH_MS) {
         await this.deps.store.touchRefreshToken(hash, now);
       }
@@ -317,9 +320,9 @@ export class OAuthService {
         fromFamily: stored.familyId,
       });
     });
-    if (outcome === 'reused') {
-      const stored = await this.deps.store.findRefreshToken(hash);
-      if (stored) await this.deps.db.transaction(() => this.deps.store.deleteFamily(stored.familyId));
+    if ('reusedFamily' in outcome) {
+      // Its own transaction: the refusal must not roll the revocation back.
+      await this.deps.db.transaction(() => this.deps.store.deleteFamily(outcome.reusedFamily));
       throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
     }
     return outcome;
@@ -382,7 +385,7 @@ export class OAuthService {
     }
     if (request.scope === undefined) throw OAuthError.invalidParameter(['scope']);
     const requested = parseScope(request.scope);
-    const hash = tokenHash(request.subjectToken);
+    const hash = hashHex(request.subjectToken);
     return this.deps.db.transaction(async () => {
       const stored = await this.deps.store.findRefreshToken(hash);
       if (!stored || stored.rotatedAt !== null) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
@@ -418,12 +421,12 @@ export class OAuthService {
           await this.deps.store.deleteAccessToken(record.tokenHash);
           return;
         }
-        if (!target.orRefreshToken || !/^[0-9a-fA-F]{64}$/.test(target.accessToken)) {
+        if (!target.orRefreshToken || !isTokenHex(target.accessToken)) {
           throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
         }
         refreshToken = target.accessToken;
       }
-      const hash = target.refreshTokenId !== undefined ? Buffer.from(target.refreshTokenId, 'hex') : tokenHash(refreshToken ?? '');
+      const hash = target.refreshTokenId !== undefined ? Buffer.from(target.refreshTokenId, 'hex') : hashHex(refreshToken ?? '');
       const stored = await this.deps.store.findRefreshToken(hash);
       if (!stored || (client && !stored.clientId.equals(client.id))) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
       await this.deps.store.deleteFamily(stored.familyId);
@@ -443,8 +446,8 @@ export class OAuthService {
       return true;
     };
     const tryRefresh = async () => {
-      if (!/^[0-9a-fA-F]{64}$/.test(token)) return false;
-      const stored = await this.deps.store.findRefreshToken(tokenHash(token));
+      if (!isTokenHex(token)) return false;
+      const stored = await this.deps.store.findRefreshToken(hashHex(token));
       if (!stored || !stored.clientId.equals(client.id)) return false;
       await this.deps.store.deleteFamily(stored.familyId);
       return true;
@@ -463,8 +466,8 @@ export class OAuthService {
       return record && this.describeAccess(record, now);
     };
     const refresh = async (): Promise<Introspection | undefined> => {
-      if (!/^[0-9a-fA-F]{64}$/.test(token)) return undefined;
-      const stored = await this.deps.store.findRefreshToken(tokenHash(token));
+      if (!isTokenHex(token)) return undefined;
+      const stored = await this.deps.store.findRefreshToken(hashHex(token));
       if (!stored) return undefined;
       const client = await this.deps.clients.find(stored.clientId.toString('hex'));
       if (!client?.publicClient) throw OAuthError.notPublicClient(stored.clientId.toString('hex'));

@@ -5,6 +5,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { OAUTH_ERRNO, OAuthError } from '../../errors.js';
 import type { Clock, RandomSource } from '../../runtime.js';
+import { hashHex } from './client-settings.js';
 import type { OAuthClient } from './clients.js';
 import type { GrantStore } from './grant-store.js';
 import {
@@ -21,10 +22,9 @@ import type { SigningKeys } from './signing-keys.js';
 
 export const sha256 = (data: Buffer | string): Buffer => createHash('sha256').update(data).digest();
 
-/** FxA hashes hex tokens by their bytes (`hash()` hex-decodes first). */
-export const tokenHash = (tokenHex: string): Buffer => sha256(Buffer.from(tokenHex, 'hex'));
-
 const TOKEN_HEX = /^[0-9a-fA-F]{64}$/;
+/** An opaque code or token: 32 bytes as 64 hex digits. */
+export const isTokenHex = (value: string): boolean => TOKEN_HEX.test(value);
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** base64url(SHA-256(ASCII access_token)[0:16]) (OIDC core §3.1.3.6). */
@@ -210,12 +210,12 @@ export class TokenService implements AccessTokenVerifier {
   async findAccessToken(token: string): Promise<AccessTokenRecord | undefined> {
     let hash: Buffer;
     const checkedJti = this.checkedJwts.get(token);
-    if (checkedJti !== undefined) hash = tokenHash(checkedJti);
-    else if (TOKEN_HEX.test(token)) hash = tokenHash(token);
+    if (checkedJti !== undefined) hash = hashHex(checkedJti);
+    else if (TOKEN_HEX.test(token)) hash = hashHex(token);
     else if (JWT_SHAPE.test(token)) {
       const jti = await this.checkJwt(token);
       if (jti === undefined) return undefined;
-      hash = tokenHash(jti);
+      hash = hashHex(jti);
     } else return undefined;
     return this.deps.store.findAccessToken(hash);
   }
@@ -244,7 +244,8 @@ export class TokenService implements AccessTokenVerifier {
     return {
       uid: record.uid,
       clientId: record.clientId.toString('hex'),
-      scope: ScopeSet.fromString(record.scope).getScopeValues(),
+      // Stored as ScopeSet.toString() when granted: already checked, so split, not parsed again.
+      scope: record.scope === '' ? [] : record.scope.split(' '),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       generation: record.generation,
