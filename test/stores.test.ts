@@ -451,6 +451,7 @@ describe('SessionStore', () => {
       verifierSetAt: record.account.verifierSetAt,
       locale: record.account.locale,
       metricsOptOutAt: record.account.metricsOptOutAt,
+      deviceId: null,
     });
     assert.deepEqual(await stores.sessions.findSession(pending.tokenId), {
       tokenData: pending.tokenData,

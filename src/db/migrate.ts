@@ -7,6 +7,7 @@ import * as core from './migrations/0001_core.js';
 import * as securityAndReminders from './migrations/0002_security_and_reminders.js';
 import * as oauthSigningKeys from './migrations/0003_oauth_signing_keys.js';
 import * as oauthGrants from './migrations/0004_oauth_grants.js';
+import * as devices from './migrations/0005_devices.js';
 import type { DialectMigration } from './migrations/types.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0002_security_and_reminders': securityAndReminders,
   '0003_oauth_signing_keys': oauthSigningKeys,
   '0004_oauth_grants': oauthGrants,
+  '0005_devices': devices,
 };
 
 class DialectMigrationProvider implements MigrationProvider {

@@ -170,6 +170,36 @@ export interface ProfilesTable {
   displayName: string | null;
 }
 
+export interface DevicesTable {
+  uid: Buffer;
+  id: Buffer;
+  sessionTokenId: Buffer | null;
+  refreshTokenId: Buffer | null;
+  name: string | null;
+  type: string | null;
+  createdAt: number;
+  pushCallback: string | null;
+  pushPublicKey: string | null;
+  pushAuthKey: string | null;
+  pushEndpointExpired: Flag;
+  /** JSON object of command name → data. */
+  availableCommands: string;
+  lastAccessTime: number | null;
+  lastCommandIndex: number;
+}
+
+export interface DeviceCommandsTable {
+  uid: Buffer;
+  deviceId: Buffer;
+  idx: number;
+  command: string;
+  /** JSON. */
+  payload: string;
+  sender: Buffer | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   emails: EmailsTable;
@@ -184,6 +214,8 @@ export interface Database {
   oauthRefreshTokens: OauthRefreshTokensTable;
   oauthAccessTokens: OauthAccessTokensTable;
   profiles: ProfilesTable;
+  devices: DevicesTable;
+  deviceCommands: DeviceCommandsTable;
 }
 
 export const TABLES = [
@@ -200,6 +232,8 @@ export const TABLES = [
   'oauthRefreshTokens',
   'oauthAccessTokens',
   'profiles',
+  'devices',
+  'deviceCommands',
 ] as const;
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -213,5 +247,7 @@ export type OauthClientRow = Selectable<OauthClientsTable>;
 export type OauthCodeRow = Selectable<OauthCodesTable>;
 export type OauthRefreshTokenRow = Selectable<OauthRefreshTokensTable>;
 export type OauthAccessTokenRow = Selectable<OauthAccessTokensTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type DeviceCommandRow = Selectable<DeviceCommandsTable>;
 
 export const flag = (value: boolean): Flag => (value ? 1 : 0);

@@ -23,6 +23,8 @@ export interface SessionToken {
   verifierSetAt: number;
   locale: string | null;
   metricsOptOutAt: number | null;
+  /** The device registered with this session, if any (one per session). */
+  deviceId: Buffer | null;
 }
 
 export interface KeyFetchToken {

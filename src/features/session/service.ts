@@ -76,8 +76,8 @@ export class SessionService {
   private async findSession(tokenId: Buffer): Promise<ResolvedToken<SessionToken> | null> {
     const found = await this.deps.store.findSession(tokenId);
     if (!found) return null;
-    // Devices (which make sessions live forever) come later; until then every session expires.
-    if (this.deps.clock.now() - found.session.createdAt > this.deps.sessionLifetimeMs) {
+    // A session with a device lives until it is signed out (FxA): Firefox keeps its session for years.
+    if (!found.session.deviceId && this.deps.clock.now() - found.session.createdAt > this.deps.sessionLifetimeMs) {
       await this.deps.store.deleteSession(tokenId);
       throw AppError.invalidToken('The authentication token has expired');
     }

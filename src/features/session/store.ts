@@ -25,7 +25,9 @@ export class SessionStore {
         .selectFrom('sessionTokens as s')
         .innerJoin('accounts as a', 'a.uid', 's.uid')
         .innerJoin('emails as e', (join) => join.onRef('e.uid', '=', 's.uid').on('e.isPrimary', '=', 1))
+        .leftJoin('devices as d', 'd.sessionTokenId', 's.tokenId')
         .select([
+          'd.id as deviceId',
           's.tokenData',
           's.uid',
           's.createdAt',
@@ -98,6 +100,7 @@ export class SessionStore {
         verifierSetAt: row.verifierSetAt,
         locale: row.locale,
         metricsOptOutAt: row.metricsOptOutAt,
+        deviceId: row.deviceId,
       },
     };
   }
