@@ -31,6 +31,9 @@ export interface CustomsMetrics {
   decision(action: string, outcome: 'allowed' | 'blocked'): void;
 }
 
+/** Bounds the per-series cache of `request` (route patterns × statuses × errnos stay far below). */
+const MAX_CACHED_SERIES = 2000;
+
 export type FailureCause = 'database' | 'ephemeral_store' | 'scrypt_busy' | 'other';
 
 /** Set on errors thrown by a backend wrapped with `tagFailures`, so the error handler can tell them apart. */
@@ -77,6 +80,11 @@ export function failureCause(err: unknown): FailureCause {
 export class Metrics implements RequestMetrics, ServerErrorMetrics, ScryptMetrics, MailMetrics, CustomsMetrics {
   readonly registry = new Registry();
 
+  /**
+   * Each request's counter and histogram series, by label values: prom-client hashes a label
+   * object on every call, which cost more than the rest of the bookkeeping.
+   */
+  private readonly requestSeries = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
   private readonly requests = new Counter({
     name: 'http_requests_total',
     help: 'Requests answered, by method, route pattern, status and errno (errors only).',
@@ -147,9 +155,20 @@ export class Metrics implements RequestMetrics, ServerErrorMetrics, ScryptMetric
   }
 
   request({ method, route, status, errno }: { method: string; route: string; status: number; errno?: number }, seconds: number) {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(errno === undefined ? labels : { ...labels, errno: String(errno) });
-    this.durations.observe(labels, seconds);
+    const key = `${method} ${route} ${status} ${errno ?? ''}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      // Route patterns, not URLs, so the map stays small; cleared if something floods it anyway.
+      if (this.requestSeries.size >= MAX_CACHED_SERIES) this.requestSeries.clear();
+      const labels = { method, route, status: String(status) };
+      series = {
+        count: this.requests.labels(errno === undefined ? labels : { ...labels, errno: String(errno) }),
+        duration: this.durations.labels(labels),
+      };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
   }
   serverError(errno: number, cause: FailureCause) {
     this.serverErrors.inc({ errno: String(errno), cause });

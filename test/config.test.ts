@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { ConfigError, defaultPublicUrl, loadConfig, SETTINGS, sourceCommit, type SettingName } from '../src/config.js';
 import { createDb, redactUrl, sqliteFile } from '../src/db/index.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { REDACT_PATHS } from '../src/logging.js';
+import { createLogger } from '../src/logging.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DAY = 24 * 3600 * 1000;
@@ -393,18 +393,42 @@ describe('commit reported by /__version__', () => {
 describe('log redaction', () => {
   test('masks verification codes where they travel, keeps error codes', () => {
     const lines: string[] = [];
-    const logger = pino({ redact: REDACT_PATHS }, { write: (line: string) => lines.push(line) });
+    const logger = createLogger(
+      { logLevel: 'info' },
+      new Writable({ write: (line: Buffer, _encoding, done) => (lines.push(String(line)), done()) }),
+    );
     logger.error({ err: { message: 'connect ECONNREFUSED 127.0.0.1:5432', code: 'ECONNREFUSED' } }, 'database down');
     logger.info({ body: { uid: 'u', code: 'a1b2c3' }, unblockCode: 'UNBLOCK1' }, 'request body');
     logger.info(
       { mail: { headers: { 'X-Verify-Code': 'feedface', 'x-unblock-code': 'UNBLOCK2', 'X-Template-Name': 'verify' } } },
       'mail',
     );
-    logger.info({ req: { body: { code: '123456', unblockCode: 'UNBLOCK3' } } }, 'nested');
+    logger.info(
+      { req: { body: { code: '123456', unblockCode: 'UNBLOCK3' }, headers: { authorization: 'Bearer fxs_aaaa' } } },
+      'nested',
+    );
+    const logged = { code: 'TOPCODE', authPW: 'PASSWORD1', token: { tokenData: 'TOKENDATA1' }, headers: { 'x-link': 'LINK1' } };
+    logger.info(logged, 'top');
+    assert.equal(logged.token.tokenData, 'TOKENDATA1', "the caller's object is not changed");
+    const kept = { method: 'POST', url: '/v1/verify', status: 200 };
+    logger.info(kept, 'request');
     const log = lines.join('');
     assert.match(log, /"code":"ECONNREFUSED"/);
     assert.match(log, /"X-Template-Name":"verify"/);
-    for (const secret of ['a1b2c3', 'UNBLOCK1', 'feedface', 'UNBLOCK2', '123456', 'UNBLOCK3']) {
+    assert.match(log, /"url":"\/v1\/verify"/);
+    for (const secret of [
+      'a1b2c3',
+      'UNBLOCK1',
+      'feedface',
+      'UNBLOCK2',
+      '123456',
+      'UNBLOCK3',
+      'fxs_aaaa',
+      'TOPCODE',
+      'PASSWORD1',
+      'TOKENDATA1',
+      'LINK1',
+    ]) {
       assert.ok(!log.includes(secret), `${secret} is masked: ${log}`);
     }
   });
