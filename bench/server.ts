@@ -123,6 +123,17 @@ function installExitHook(): void {
   }
 }
 
+/** The environment `npm run serve` adds (package.json config.serverEnv, `NAME=value` words). */
+export function serverEnv(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config?: { serverEnv?: string } };
+  return Object.fromEntries(
+    (pkg.config?.serverEnv ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]),
+  );
+}
+
 /** The node flags of `npm run serve` (package.json config.serverNodeFlags). */
 export function serverNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config?: { serverNodeFlags?: string } };
@@ -143,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     RATE_LIMIT_ENABLED: 'false',
     LOG_LEVEL: 'warn',
     SCRYPT_CONCURRENCY: String(options.scryptConcurrency),
+    ...serverEnv(),
     ...options.env,
   };
   // Let the server pick its own thread pool size, as it does in production.
