@@ -14,6 +14,7 @@ import { AttachedClientsService, type DestroyedDevice } from '../src/features/de
 import { DeviceStore, type NewDevice } from '../src/features/devices/store.js';
 import { EMPTY_USER_AGENT } from '../src/http/user-agent.js';
 import { formatRelativeTime, relativeTimeLanguage } from '../src/protocol/relative-time.js';
+import { createFxaJsClient, type FxaJsClient } from './helpers/fxa-js-client.js';
 import { expectError, expectRejectedWithoutChange, HOUR, DAY, PASSWORD, uniqueEmail } from './helpers/flows.js';
 import { basicAuth, CONFIDENTIAL, FIREFOX, OAUTH_CLIENTS, oauthPost, UNTRUSTED } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -707,6 +708,44 @@ describe('POST /account/attached_client/destroy', () => {
     const plain = await anotherSession(email);
     await attached.destroy(session, { sessionTokenId: attached.sessionHandle(Buffer.from(uid, 'hex'), tokenIdOf(plain)) });
     assert.equal(reported.length, 2);
+  });
+});
+
+describe("Mozilla's fxa-js-client", () => {
+  /** The calls of the library's API this feature serves (the shared helper declares the rest). */
+  type WithAttachedClients = FxaJsClient & {
+    attachedClients(sessionToken: string): Promise<AttachedClient[]>;
+    attachedClientDestroy(sessionToken: string, clientInfo: AttachedClient): Promise<Record<string, never>>;
+    sessions(sessionToken: string): Promise<Array<{ id: string; isCurrentDevice: boolean }>>;
+  };
+
+  test('lists and disconnects with the entries it was given, nulls and all', async () => {
+    const { email, uid, sessionToken } = await account('fxa-js');
+    const laptop = await anotherSession(email);
+    const plain = await anotherSession(email);
+    const deviceId = await insertDevice(uid, { sessionTokenId: tokenIdOf(laptop), name: 'Laptop' });
+    const refreshToken = await firefoxRefreshToken(sessionToken);
+    // Its Hawk timestamps follow the test server's clock.
+    const fxa = createFxaJsClient(server.url, { localtimeOffsetMsec: server.clock.now() - Date.now() }) as WithAttachedClients;
+
+    const list = await fxa.attachedClients(sessionToken);
+    assert.equal(list.length, 4);
+    const sessions = await fxa.sessions(sessionToken);
+    assert.equal(sessions.length, 3);
+    assert.equal(sessions.filter((entry) => entry.isCurrentDevice).length, 1);
+
+    const device = list.find((entry) => entry.deviceId === deviceId)!;
+    const oauth = list.find((entry) => entry.clientId === FIREFOX)!;
+    const other = list.find((entry) => !entry.deviceId && !entry.clientId && !entry.isCurrentSession)!;
+    for (const entry of [device, oauth, other]) assert.deepEqual(await fxa.attachedClientDestroy(sessionToken, entry), {});
+    assert.equal(await sessionStatus(laptop), 110);
+    assert.equal(await sessionStatus(plain), 110);
+    assert.equal(await refreshes(refreshToken), 108);
+    const left = await fxa.attachedClients(sessionToken);
+    assert.deepEqual(
+      left.map((entry) => entry.isCurrentSession),
+      [true],
+    );
   });
 });
 
