@@ -615,7 +615,7 @@ describe('POST /account/attached_client/destroy', () => {
     assert.equal(await sessionStatus(other), 200);
   });
 
-  test('needs a confirmed session (138) on a verified account', async () => {
+  test('needs a verified account (104) and a confirmed session (138)', async () => {
     const { email, sessionToken } = await account('destroy-unconfirmed');
     server.clock.advance(8 * DAY);
     // Past the sign-in shortcuts, a new sign-in waits for its code.
@@ -625,6 +625,11 @@ describe('POST /account/attached_client/destroy', () => {
     await expectRejectedWithoutChange(server, () => destroy(login.sessionToken, { sessionTokenId: handle }), 138, 400);
     // Listing needs no confirmation.
     assert.equal((await attachedClients(login.sessionToken)).length, 2);
+
+    // An account whose address is not verified yet: 104 first.
+    const pending = await clientWithAgent(FIREFOX_WINDOWS).signUp(uniqueEmail('destroy-pending'), PASSWORD);
+    const pendingHandle = (await attachedClients(pending.sessionToken))[0]!.sessionTokenId!;
+    await expectRejectedWithoutChange(server, () => destroy(pending.sessionToken, { sessionTokenId: pendingHandle }), 104, 400);
   });
 
   test('concurrent destroys of one client both answer sanely and leave it fully gone', async () => {
