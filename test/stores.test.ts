@@ -573,7 +573,7 @@ describe('SessionStore', () => {
     assert.equal(await stores.sessions.findSession(row.tokenId), undefined);
   });
 
-  test("listForAccount: the account's sessions oldest first with their device; deleteSessionOf deletes the owner's only", async () => {
+  test("listForAccount: the account's most recently used sessions, oldest first, with their device; deleteSessionOf deletes the owner's only", async () => {
     const record = await createAccount(stores);
     const uid = record.account.uid;
     const stranger = await createAccount(stores);
@@ -584,7 +584,7 @@ describe('SessionStore', () => {
     const deviceId = id(16);
     await new DeviceStore(db).insert({ uid, id: deviceId, sessionTokenId: newer.tokenId, refreshTokenId: null, createdAt: T });
 
-    const listed = await stores.sessions.listForAccount(uid);
+    const listed = await stores.sessions.listForAccount(uid, 10);
     assert.deepEqual(
       listed.map((session) => [session.id, session.createdAt, session.lastAccessTime, session.deviceId]),
       [
@@ -607,9 +607,16 @@ describe('SessionStore', () => {
     assert.equal(await stores.sessions.deleteSessionOf(uid, newer.tokenId), false);
     // Its device went with it.
     assert.equal(await new DeviceStore(db).find(uid, deviceId), undefined);
+    // The limit keeps the most recently used.
+    const recent = sessionRow(uid, { createdAt: T, lastAccessTime: T + 9000 });
+    await stores.sessions.insertSession(recent);
     assert.deepEqual(
-      (await stores.sessions.listForAccount(uid)).map((session) => session.id),
-      [older.tokenId],
+      (await stores.sessions.listForAccount(uid, 1)).map((session) => session.id),
+      [recent.tokenId],
+    );
+    assert.deepEqual(
+      (await stores.sessions.listForAccount(uid, 10)).map((session) => session.id),
+      [recent.tokenId, older.tokenId],
     );
   });
 });

@@ -46,6 +46,9 @@ export interface SessionDeps {
 
 const AUTH_KEY_CACHE_SIZE = 10_000;
 
+/** How many sessions account-wide lists show (FxA: "a maximum 500 last used devices and sessions"). */
+export const ACCOUNT_SESSION_LIST_LIMIT = 500;
+
 /** Until two-step authentication exists every session is at level 1, and so is every account's requirement. */
 const ASSURANCE = { assuranceLevel: 1, requiredAssuranceLevel: 1 } as const;
 
@@ -167,10 +170,13 @@ export class SessionService {
     });
   }
 
-  /** The account's live sessions, oldest first (one without a device expires after the session lifetime). */
+  /**
+   * The account's live sessions, oldest first (one without a device expires after the session
+   * lifetime): the 500 most recently used, as FxA caps its lists.
+   */
   async listForAccount(uid: Buffer): Promise<AccountSession[]> {
     const now = this.deps.clock.now();
-    const sessions = await this.deps.store.listForAccount(uid);
+    const sessions = await this.deps.store.listForAccount(uid, ACCOUNT_SESSION_LIST_LIMIT);
     return sessions.filter((session) => session.deviceId !== null || now - session.createdAt <= this.deps.sessionLifetimeMs);
   }
 

@@ -111,8 +111,8 @@ export class SessionStore {
     return row?.uid;
   }
 
-  /** Every session of the account with the device registered on it, oldest first. */
-  async listForAccount(uid: Buffer): Promise<AccountSession[]> {
+  /** The account's `limit` most recently used sessions with the device registered on each, oldest first. */
+  async listForAccount(uid: Buffer, limit: number): Promise<AccountSession[]> {
     const rows = await this.db.current
       .selectFrom('sessionTokens as s')
       .leftJoin('devices as d', 'd.sessionTokenId', 's.tokenId')
@@ -129,10 +129,11 @@ export class SessionStore {
         'd.id as deviceId',
       ])
       .where('s.uid', '=', uid)
-      .orderBy('s.createdAt')
+      .orderBy('s.lastAccessTime', 'desc')
       .orderBy('s.tokenId')
+      .limit(limit)
       .execute();
-    return rows.map((row) => ({
+    const sessions = rows.map((row) => ({
       id: row.tokenId,
       createdAt: Number(row.createdAt),
       lastAccessTime: Number(row.lastAccessTime),
@@ -146,6 +147,7 @@ export class SessionStore {
       },
       deviceId: row.deviceId,
     }));
+    return sessions.sort((a, b) => a.createdAt - b.createdAt || Buffer.compare(a.id, b.id));
   }
 
   /** Deletes the session only if `uid` owns it; true when this call did. */
