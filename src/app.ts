@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
+// --- attached clients (issue 9, part 4) ---
+import { attachedClientRoutes } from './features/devices/attached-routes.js';
+// --- end attached clients ---
 import { emailsRoutes } from './features/emails/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
 import { registerDiscovery } from './features/oauth/discovery.js';
@@ -194,6 +197,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...clientRoutes({ clients: services.clients }),
     ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
+    // --- attached clients (issue 9, part 4) ---
+    ...attachedClientRoutes({ attached: services.attachedClients, sessionAuth }),
+    // --- end attached clients ---
     ...retiredRoutes(),
   ]);
   await registerProfileApi(server, authenticator, { profiles: services.profiles, accessTokens: services.accessTokens });

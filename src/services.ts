@@ -15,6 +15,10 @@ import { AccountStore } from './features/account/store.js';
 import { BrowserIdService } from './features/browserid/service.js';
 import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
+// --- attached clients (issue 9, part 4) ---
+import { AttachedClientsService } from './features/devices/attached-service.js';
+import { DeviceStore } from './features/devices/store.js';
+// --- end attached clients ---
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
 import { authenticationOfSession } from './features/oauth/authentication.js';
@@ -85,6 +89,10 @@ export interface Services {
   /** BrowserID certificates and support documents. */
   browserId: BrowserIdService;
   profiles: ProfileService;
+  // --- attached clients (issue 9, part 4) ---
+  /** GET /account/attached_clients, /account/sessions and POST /account/attached_client/destroy. */
+  attachedClients: AttachedClientsService;
+  // --- end attached clients ---
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -289,6 +297,20 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
   });
 
+  // --- attached clients (issue 9, part 4) ---
+  const attachedClients = new AttachedClientsService({
+    db,
+    devices: new DeviceStore(db),
+    sessions,
+    oauth,
+    handleKey: await serverSecret(db, 'sessionTokenHandleKey', 32, random),
+    clock,
+    // Seam for the device service: push `device_disconnected` to the account's devices here.
+    onDeviceDestroyed: undefined,
+    onListenerError: (err, { deviceId }) => logger.warn({ err, deviceId: deviceId.toString('hex') }, 'device_disconnected failed'),
+  });
+  // --- end attached clients ---
+
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
@@ -316,6 +338,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     authenticateSession,
     browserId,
     profiles,
+    attachedClients,
     healthChecks,
     metrics,
     async close() {

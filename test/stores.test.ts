@@ -12,6 +12,7 @@ import type { KeyFetchRow, ReminderRow, SecurityEventRow, SessionRow } from '../
 import { serverSecret } from '../src/db/secrets.js';
 import type { Account, AccountRecord, EmailAddress } from '../src/features/account/model.js';
 import { AccountStore } from '../src/features/account/store.js';
+import { DeviceStore } from '../src/features/devices/store.js';
 import { EmailStore } from '../src/features/emails/store.js';
 import { ReminderStore } from '../src/features/reminders/store.js';
 import { SecurityEventStore } from '../src/features/security-events/store.js';
@@ -570,6 +571,53 @@ describe('SessionStore', () => {
     assert.equal(await stores.sessions.deleteSession(row.tokenId), 1);
     assert.equal(await stores.sessions.deleteSession(row.tokenId), 0);
     assert.equal(await stores.sessions.findSession(row.tokenId), undefined);
+  });
+
+  test("listForAccount: the account's most recently used sessions, oldest first, with their device; deleteSessionOf deletes the owner's only", async () => {
+    const record = await createAccount(stores);
+    const uid = record.account.uid;
+    const stranger = await createAccount(stores);
+    const newer = sessionRow(uid, { createdAt: T + 2000, lastAccessTime: T + 5000 });
+    const older = sessionRow(uid, { createdAt: T + 1000, lastAccessTime: T + 1000, uaBrowser: null });
+    const theirs = sessionRow(stranger.account.uid);
+    for (const row of [newer, older, theirs]) await stores.sessions.insertSession(row);
+    const deviceId = id(16);
+    await new DeviceStore(db).insert({ uid, id: deviceId, sessionTokenId: newer.tokenId, refreshTokenId: null, createdAt: T });
+
+    const listed = await stores.sessions.listForAccount(uid, 10);
+    assert.deepEqual(
+      listed.map((session) => [session.id, session.createdAt, session.lastAccessTime, session.deviceId]),
+      [
+        [older.tokenId, T + 1000, T + 1000, null],
+        [newer.tokenId, T + 2000, T + 5000, deviceId],
+      ],
+    );
+    assert.deepEqual(listed[0]!.userAgent, {
+      uaBrowser: null,
+      uaBrowserVersion: older.uaBrowserVersion,
+      uaOS: older.uaOS,
+      uaOSVersion: older.uaOSVersion,
+      uaDeviceType: older.uaDeviceType,
+      uaFormFactor: older.uaFormFactor,
+    });
+
+    assert.equal(await stores.sessions.deleteSessionOf(uid, theirs.tokenId), false);
+    assert.ok(await stores.sessions.findSession(theirs.tokenId));
+    assert.equal(await stores.sessions.deleteSessionOf(uid, newer.tokenId), true);
+    assert.equal(await stores.sessions.deleteSessionOf(uid, newer.tokenId), false);
+    // Its device went with it.
+    assert.equal(await new DeviceStore(db).find(uid, deviceId), undefined);
+    // The limit keeps the most recently used.
+    const recent = sessionRow(uid, { createdAt: T, lastAccessTime: T + 9000 });
+    await stores.sessions.insertSession(recent);
+    assert.deepEqual(
+      (await stores.sessions.listForAccount(uid, 1)).map((session) => session.id),
+      [recent.tokenId],
+    );
+    assert.deepEqual(
+      (await stores.sessions.listForAccount(uid, 10)).map((session) => session.id),
+      [recent.tokenId, older.tokenId],
+    );
   });
 });
 

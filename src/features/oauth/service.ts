@@ -555,6 +555,19 @@ export class OAuthService {
     );
   }
 
+  /**
+   * Revokes the refresh token a device was registered with (its whole rotation family and the
+   * access tokens minted from it), whatever its client; false when `uid` holds no such token.
+   */
+  async revokeRefreshToken(uid: Buffer, refreshTokenId: Buffer): Promise<boolean> {
+    return this.deps.db.transaction(async () => {
+      const stored = await this.deps.store.findRefreshToken(refreshTokenId);
+      if (!stored || !stored.uid.equals(uid)) return false;
+      await this.deps.store.deleteFamily(stored.familyId);
+      return true;
+    });
+  }
+
   /** Revokes one refresh token of the user (122 when it is not theirs), or everything the client holds. */
   async destroyAuthorizedClient(uid: Buffer, clientId: string, refreshTokenId?: string): Promise<void> {
     const client = await this.deps.clients.find(clientId);

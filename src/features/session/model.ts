@@ -27,6 +27,16 @@ export interface SessionToken {
   deviceId: Buffer | null;
 }
 
+/** A session as account-wide lists show it (`/account/sessions`, attached clients). */
+export interface AccountSession {
+  id: Buffer;
+  createdAt: number;
+  lastAccessTime: number;
+  userAgent: UserAgentFields;
+  /** The device registered with this session, if any. */
+  deviceId: Buffer | null;
+}
+
 export interface KeyFetchToken {
   id: Buffer;
   uid: Buffer;

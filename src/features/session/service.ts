@@ -9,7 +9,7 @@ import type { AuthStrategy, ResolvedToken } from '../../http/auth.js';
 import type { UserAgentFields } from '../../http/user-agent.js';
 import { SESSION_VERIFICATION_METHOD, type SessionVerificationMethod } from '../../protocol/verification.js';
 import type { Clock, RandomSource } from '../../runtime.js';
-import type { KeyFetchToken, SessionToken } from './model.js';
+import type { AccountSession, KeyFetchToken, SessionToken } from './model.js';
 import type { SessionStore, VerifiedMark } from './store.js';
 
 export interface NewSession {
@@ -45,6 +45,9 @@ export interface SessionDeps {
 }
 
 const AUTH_KEY_CACHE_SIZE = 10_000;
+
+/** How many sessions account-wide lists show (FxA: "a maximum 500 last used devices and sessions"). */
+export const ACCOUNT_SESSION_LIST_LIMIT = 500;
 
 /** Until two-step authentication exists every session is at level 1, and so is every account's requirement. */
 const ASSURANCE = { assuranceLevel: 1, requiredAssuranceLevel: 1 } as const;
@@ -165,6 +168,28 @@ export class SessionService {
       if (!owner.equals(session.uid)) throw AppError.invalidToken('Invalid session token');
       await this.deps.store.deleteSession(otherTokenId);
     });
+  }
+
+  /**
+   * The account's live sessions, oldest first (one without a device expires after the session
+   * lifetime): the 500 most recently used, as FxA caps its lists.
+   */
+  async listForAccount(uid: Buffer): Promise<AccountSession[]> {
+    const now = this.deps.clock.now();
+    const sessions = await this.deps.store.listForAccount(uid, ACCOUNT_SESSION_LIST_LIMIT);
+    return sessions.filter((session) => session.deviceId !== null || now - session.createdAt <= this.deps.sessionLifetimeMs);
+  }
+
+  /** Deletes a session of `uid` by its id (its device row goes with it); false when it was not theirs or already gone. */
+  deleteForAccount(uid: Buffer, tokenId: Buffer): Promise<boolean> {
+    return this.deps.store.deleteSessionOf(uid, tokenId);
+  }
+
+  /** Records that the session was just used (FxA does so when it lists the attached clients). */
+  async touch(session: SessionToken): Promise<number> {
+    const now = this.deps.clock.now();
+    await this.deps.store.updateSession(session.id, { lastAccessTime: now });
+    return now;
   }
 
   /** A new token with the same state; a pending confirmation gets its own code. */

@@ -3,7 +3,7 @@
 
 import { precompiled, type Db } from '../../db/index.js';
 import type { KeyFetchRow, SessionRow } from '../../db/schema.js';
-import type { StoredKeyFetch, StoredSession } from './model.js';
+import type { AccountSession, StoredKeyFetch, StoredSession } from './model.js';
 
 const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
 
@@ -109,6 +109,55 @@ export class SessionStore {
   async findSessionOwner(tokenId: Buffer): Promise<Buffer | undefined> {
     const row = await this.db.current.selectFrom('sessionTokens').select('uid').where('tokenId', '=', tokenId).executeTakeFirst();
     return row?.uid;
+  }
+
+  /** The account's `limit` most recently used sessions with the device registered on each, oldest first. */
+  async listForAccount(uid: Buffer, limit: number): Promise<AccountSession[]> {
+    const rows = await this.db.current
+      .selectFrom('sessionTokens as s')
+      .leftJoin('devices as d', 'd.sessionTokenId', 's.tokenId')
+      .select([
+        's.tokenId',
+        's.createdAt',
+        's.lastAccessTime',
+        's.uaBrowser',
+        's.uaBrowserVersion',
+        's.uaOS',
+        's.uaOSVersion',
+        's.uaDeviceType',
+        's.uaFormFactor',
+        'd.id as deviceId',
+      ])
+      .where('s.uid', '=', uid)
+      .orderBy('s.lastAccessTime', 'desc')
+      .orderBy('s.tokenId')
+      .limit(limit)
+      .execute();
+    const sessions = rows.map((row) => ({
+      id: row.tokenId,
+      createdAt: Number(row.createdAt),
+      lastAccessTime: Number(row.lastAccessTime),
+      userAgent: {
+        uaBrowser: row.uaBrowser,
+        uaBrowserVersion: row.uaBrowserVersion,
+        uaOS: row.uaOS,
+        uaOSVersion: row.uaOSVersion,
+        uaDeviceType: row.uaDeviceType,
+        uaFormFactor: row.uaFormFactor,
+      },
+      deviceId: row.deviceId,
+    }));
+    return sessions.sort((a, b) => a.createdAt - b.createdAt || Buffer.compare(a.id, b.id));
+  }
+
+  /** Deletes the session only if `uid` owns it; true when this call did. */
+  async deleteSessionOf(uid: Buffer, tokenId: Buffer): Promise<boolean> {
+    const result = await this.db.current
+      .deleteFrom('sessionTokens')
+      .where('tokenId', '=', tokenId)
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async deleteSession(tokenId: Buffer): Promise<number> {
