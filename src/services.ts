@@ -13,6 +13,8 @@ import { AccountService } from './features/account/service.js';
 import { SigninService } from './features/account/signin.js';
 import { AccountStore } from './features/account/store.js';
 import { BrowserIdService } from './features/browserid/service.js';
+import { DeviceService, type DevicePush } from './features/devices/service.js';
+import { DeviceStore } from './features/devices/store.js';
 import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
 import { EmailsService } from './features/emails/service.js';
@@ -53,6 +55,8 @@ export interface ServiceOverrides {
   scrypt?: ScryptFunction;
   /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
   accessTokens?: AccessTokenVerifier;
+  /** Devices: receives device_connected / device_disconnected (tests record them). */
+  devicePush?: DevicePush;
 }
 
 export interface Services {
@@ -85,6 +89,8 @@ export interface Services {
   /** BrowserID certificates and support documents. */
   browserId: BrowserIdService;
   profiles: ProfileService;
+  /** Devices: registration, listing, removal, and the device routes' session-or-refresh-token scheme. */
+  devices: DeviceService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -273,7 +279,36 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       ppidSalt: config.oauthPpidSalt,
     },
   });
-  const oauth = new OAuthService({ db, sessions, store: grantStore, clients, tokens, clock, random });
+  const oauth: OAuthService = new OAuthService({
+    db,
+    sessions,
+    store: grantStore,
+    clients,
+    tokens,
+    clock,
+    random,
+    // --- devices: a device follows its refresh token through rotation (declared below) ---
+    devices: { refreshTokenReplaced: (previous, next): Promise<void> => devices.refreshTokenReplaced(previous, next) },
+  });
+
+  // --- devices ---
+  // Until the Web Push sender is wired, device_connected / device_disconnected go nowhere
+  // unless a DevicePush is injected; merging the sender replaces this default with it.
+  const devicePush: DevicePush = overrides.devicePush ?? {
+    deviceConnected: async () => undefined,
+    deviceDisconnected: async () => undefined,
+  };
+  const devices: DeviceService = new DeviceService({
+    db,
+    store: new DeviceStore(db),
+    sessions,
+    refreshTokens: oauth,
+    push: devicePush,
+    clock,
+    random,
+    logger,
+  });
+  // --- end devices ---
   const authenticateSession = async (session: SessionToken): Promise<Authentication> => {
     const record = await accountStore.findByUid(session.uid);
     return authenticationOfSession(session, {
@@ -316,6 +351,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     authenticateSession,
     browserId,
     profiles,
+    devices,
     healthChecks,
     metrics,
     async close() {
