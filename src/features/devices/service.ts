@@ -261,8 +261,10 @@ export class DeviceService {
     if (input.availableCommands !== undefined && !sameCommands(input.availableCommands, device.availableCommands)) {
       changes.availableCommands = input.availableCommands;
     }
-    if (caller.sessionTokenId && !device.sessionTokenId?.equals(caller.sessionTokenId)) changes.sessionTokenId = caller.sessionTokenId;
-    if (caller.refreshTokenId && !device.refreshTokenId?.equals(caller.refreshTokenId)) changes.refreshTokenId = caller.refreshTokenId;
+    if (caller.sessionTokenId && !device.sessionTokenId?.equals(caller.sessionTokenId))
+      changes.sessionTokenId = caller.sessionTokenId;
+    if (caller.refreshTokenId && !device.refreshTokenId?.equals(caller.refreshTokenId))
+      changes.refreshTokenId = caller.refreshTokenId;
     return Object.keys(changes).length > 0 ? changes : undefined;
   }
 
@@ -274,7 +276,7 @@ export class DeviceService {
     for (const { device, userAgent } of await this.deps.store.listWithUserAgents(caller.uid)) {
       const isCurrentDevice = Boolean(
         (caller.sessionTokenId && device.sessionTokenId?.equals(caller.sessionTokenId)) ||
-          (caller.refreshTokenId && device.refreshTokenId?.equals(caller.refreshTokenId)),
+        (caller.refreshTokenId && device.refreshTokenId?.equals(caller.refreshTokenId)),
       );
       // The stored time lags by up to the write interval; the device asking is active now.
       const lastAccessTime = isCurrentDevice ? now : device.lastAccessTime;
