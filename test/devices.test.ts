@@ -444,10 +444,22 @@ describe('refresh-token devices (Firefox for Android and iOS)', () => {
     const revoked = await oauthPost(server, '/oauth/destroy', { client_id: FIREFOX, token: refreshToken });
     assert.equal(revoked.status, 200);
     await expectError(server.client.request('GET', '/account/devices', { headers: bearer(refreshToken) }), 110, 401);
+    // The same through the OAuth server's /v1/destroy.
+    const second = await refreshTokenFor(sessionToken);
+    const phone = await server.client.request<DeviceBody>('POST', '/account/device', {
+      headers: bearer(second),
+      body: { name: 'Also kept' },
+    });
+    const destroyed = await oauthPost(server, '/destroy', { refresh_token: second });
+    assert.equal(destroyed.status, 200);
+    await expectError(server.client.request('GET', '/account/devices', { headers: bearer(second) }), 110, 401);
     const listed = await listDevices(sessionToken);
     assert.deepEqual(
-      listed.map((d) => [d.id, d.name]),
-      [[device.id, 'Kept']],
+      listed.map((d) => [d.id, d.name]).sort(),
+      [
+        [device.id, 'Kept'],
+        [phone.id, 'Also kept'],
+      ].sort(),
     );
   });
 
@@ -584,6 +596,27 @@ describe('GET /account/devices', () => {
     assert.equal((await server.client.sessionStatus(sessionToken)).state, 'verified');
     assert.equal((await listDevices(sessionToken)).length, 1);
     await expectError(server.client.sessionStatus(plain.sessionToken), 110, 401);
+  });
+});
+
+describe('/openapi.json', () => {
+  test('the device routes take a session token or a refresh token, and list their errnos', async () => {
+    const document = (await (await fetch(`${server.origin}/openapi.json`)).json()) as {
+      components: { securitySchemes: Record<string, unknown> };
+      paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, { description?: string }> }>>;
+    };
+    assert.ok(document.components.securitySchemes.refreshToken);
+    for (const [path, method] of [
+      ['/v1/account/device', 'post'],
+      ['/v1/account/devices', 'get'],
+      ['/v1/account/device/destroy', 'post'],
+    ] as const) {
+      const operation = document.paths[path]![method]!;
+      assert.deepEqual(operation.security, [{ sessionToken: [] }, { refreshToken: [] }], path);
+      assert.match(operation.responses['401']!.description!, /errno 110/, path);
+    }
+    const register = document.paths['/v1/account/device']!.post!;
+    assert.match(register.responses['400']!.description!, /errno 123.*errno 124/);
   });
 });
 
