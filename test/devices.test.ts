@@ -599,6 +599,19 @@ describe('GET /account/devices', () => {
   });
 });
 
+describe('BrowserID', () => {
+  test('a certificate names the session’s device', async () => {
+    const { sessionToken } = await signedIn('cert');
+    const device = await register(sessionToken, { name: 'Certified' });
+    const { cert } = await server.client.request<{ cert: string }>('POST', '/certificate/sign', {
+      token: session(sessionToken),
+      body: { publicKey: { algorithm: 'DS', y: '12345', p: '67890', q: '1357', g: '2468' }, duration: 60_000 },
+    });
+    const payload = JSON.parse(Buffer.from(cert.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    assert.equal(payload['fxa-deviceId'], device.id);
+  });
+});
+
 describe('/openapi.json', () => {
   test('the device routes take a session token or a refresh token, and list their errnos', async () => {
     const document = (await (await fetch(`${server.origin}/openapi.json`)).json()) as {

@@ -137,7 +137,6 @@ export interface RefreshTokenGrant {
   /** The client's name; null when the client is no longer registered. */
   clientName: string | null;
   scope: ScopeSet;
-  aal: number;
 }
 
 export interface OAuthDeps {
@@ -609,7 +608,6 @@ export class OAuthService {
       clientId: stored.clientId,
       clientName: client?.name ?? null,
       scope: ScopeSet.fromString(stored.scope),
-      aal: stored.aal,
     };
   }
 
