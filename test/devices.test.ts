@@ -434,6 +434,29 @@ describe('refresh-token devices (Firefox for Android and iOS)', () => {
     );
   });
 
+  test('a refresh-token device’s last access is the later of its own and its token’s last use', async () => {
+    const { sessionToken } = await signedIn('lastused');
+    const refreshToken = await refreshTokenFor(sessionToken);
+    const device = await server.client.request<DeviceBody>('POST', '/account/device', {
+      headers: bearer(refreshToken),
+      body: { name: 'Syncing phone' },
+    });
+    const registeredAt = server.clock.now();
+    server.clock.advance(3 * HOUR);
+    // Firefox's refresh tokens do not rotate; using one records its lastUsedAt.
+    const refreshed = await oauthPost(server, '/oauth/token', {
+      client_id: FIREFOX,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    const usedAt = server.clock.now();
+    server.clock.advance(HOUR);
+    const listed = await listDevices(sessionToken);
+    assert.equal(listed.find((d) => d.id === device.id)!.lastAccessTime, usedAt);
+    assert.ok(usedAt > registeredAt);
+  });
+
   test('revoking the refresh token keeps its device (FIREFOX.md §3)', async () => {
     const { sessionToken } = await signedIn('revoke');
     const refreshToken = await refreshTokenFor(sessionToken);

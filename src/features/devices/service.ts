@@ -28,6 +28,8 @@ export interface DeviceSessions {
 /** What devices need of the OAuth grants: refresh tokens as credentials, and revoking one with its device. */
 export interface DeviceRefreshTokens {
   refreshTokenGrant(token: string): Promise<RefreshTokenGrant | undefined>;
+  /** Live refresh token id (hex) → when it was last used. */
+  refreshTokensLastUsed(uid: Buffer): Promise<Map<string, number>>;
   revokeRefreshTokenById(uid: Buffer, tokenId: Buffer): Promise<boolean>;
 }
 
@@ -273,13 +275,24 @@ export class DeviceService {
     await this.recordAccess(caller);
     const now = this.deps.clock.now();
     const listed: ListedDevice[] = [];
-    for (const { device, userAgent } of await this.deps.store.listWithUserAgents(caller.uid)) {
+    const devices = await this.deps.store.listWithUserAgents(caller.uid);
+    // A mobile device mostly shows up by refreshing its access tokens: FxA takes the later of
+    // the two times (asked only when some device has a refresh token, as FxA does).
+    const refreshTokenUse = devices.some(({ device }) => device.refreshTokenId)
+      ? await this.deps.refreshTokens.refreshTokensLastUsed(caller.uid)
+      : new Map<string, number>();
+    for (const { device, userAgent } of devices) {
       const isCurrentDevice = Boolean(
         (caller.sessionTokenId && device.sessionTokenId?.equals(caller.sessionTokenId)) ||
         (caller.refreshTokenId && device.refreshTokenId?.equals(caller.refreshTokenId)),
       );
+      const tokenUse = device.refreshTokenId ? refreshTokenUse.get(device.refreshTokenId.toString('hex')) : undefined;
       // The stored time lags by up to the write interval; the device asking is active now.
-      const lastAccessTime = isCurrentDevice ? now : device.lastAccessTime;
+      const lastAccessTime = isCurrentDevice
+        ? now
+        : tokenUse !== undefined
+          ? Math.max(device.lastAccessTime ?? 0, tokenUse)
+          : device.lastAccessTime;
       // FxA keeps devices seen after the timestamp (a device never seen is idle).
       if (activeSince && !(lastAccessTime !== null && lastAccessTime > activeSince)) continue;
       listed.push({

@@ -611,6 +611,12 @@ export class OAuthService {
     };
   }
 
+  /** When each of the user's live refresh tokens was last used (id hex → ms), for the device list. */
+  async refreshTokensLastUsed(uid: Buffer): Promise<Map<string, number>> {
+    const { refreshTokens } = await this.deps.store.listForUser(uid, this.deps.clock.now());
+    return new Map(refreshTokens.map((token) => [token.tokenHash.toString('hex'), token.lastUsedAt]));
+  }
+
   /** Revokes the user's refresh token `tokenId` (its whole family); false when there is none. Joins the caller's transaction. */
   async revokeRefreshTokenById(uid: Buffer, tokenId: Buffer): Promise<boolean> {
     return this.deps.db.transaction(async () => {
