@@ -8,10 +8,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
-// --- attached clients (issue 9, part 4) ---
 import { attachedClientRoutes } from './features/devices/attached-routes.js';
 // --- end attached clients ---
 import { emailsRoutes } from './features/emails/routes.js';
+import { deviceRoutes } from './features/devices/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
 import { registerDiscovery } from './features/oauth/discovery.js';
 import { BrowserIdAssertions } from './features/oauth/assertions.js';
@@ -77,7 +77,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     frameworkErrors: frameworkError,
   }) as unknown as FastifyInstance;
 
-  server.setValidatorCompiler(createValidatorCompiler({ redirectDomains: config.redirectDomains }));
+  server.setValidatorCompiler(
+    createValidatorCompiler({ redirectDomains: config.redirectDomains, pushAllowLoopback: config.pushAllowLoopback }),
+  );
   // Error bodies are serialized by the error handler (src/http/errors.ts); the error responses a
   // route declares are for the OpenAPI document only, so they get no compiled serializer (about
   // 5 MiB of idle memory for a few hundred of them).
@@ -147,6 +149,11 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
           sessionToken: { type: 'http', scheme: 'hawk', description: 'Hawk with a sessionToken, or Bearer fxs_<tokenId>' },
           keyFetchToken: { type: 'http', scheme: 'hawk', description: 'Hawk with a keyFetchToken, or Bearer fxk_<tokenId>' },
           oauthToken: { type: 'http', scheme: 'bearer', description: 'An OAuth access token this server issued' },
+          refreshToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An OAuth refresh token with the Sync scope (Firefox for Android and iOS on the device routes)',
+          },
         },
       },
     },
@@ -197,9 +204,9 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...clientRoutes({ clients: services.clients }),
     ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
-    // --- attached clients (issue 9, part 4) ---
     ...attachedClientRoutes({ attached: services.attachedClients, sessionAuth }),
     // --- end attached clients ---
+    ...deviceRoutes({ devices: services.devices, clock: services.clock }),
     ...retiredRoutes(),
   ]);
   await registerProfileApi(server, authenticator, { profiles: services.profiles, accessTokens: services.accessTokens });

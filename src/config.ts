@@ -62,6 +62,8 @@ export interface Config {
   /** Clients that see a pairwise `sub` (OAUTH_PPID_CLIENTS), and the salt it is derived with. */
   oauthPpidClients: string[];
   oauthPpidSalt: string;
+  /** Devices may register a push service on a loopback address (tests, a local autopush). */
+  pushAllowLoopback: boolean;
   reminderIntervalMs: number;
   /** How long a stopping server lets in-flight requests finish before it closes their connections. */
   shutdownTimeoutMs: number;
@@ -362,6 +364,11 @@ export const SETTINGS = {
       return seconds;
     },
   },
+  PUSH_ALLOW_LOOPBACK: {
+    doc: "Devices may register a `pushCallback` on a loopback address (`http(s)://127.0.0.1`, `localhost`, `[::1]`) besides Mozilla's push services: for tests and a push service run on the same machine. Off, anything but FxA's allow-list of push hosts is errno 107.",
+    default: 'false',
+    parse: bool,
+  },
   REMINDER_INTERVAL_SECONDS: {
     doc: 'How often each instance looks for reminder mails that are due (unverified-account and connect-another-device reminders); 0 turns the job off on this instance.',
     default: '60',
@@ -553,6 +560,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     oauthDisabledClients: get('OAUTH_DISABLED_CLIENTS'),
     oauthPpidClients: get('OAUTH_PPID_CLIENTS'),
     oauthPpidSalt: get('OAUTH_PPID_SALT'),
+    pushAllowLoopback: get('PUSH_ALLOW_LOOPBACK'),
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
     shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     dependencyTimeoutMs: get('DEPENDENCY_TIMEOUT_MS'),

@@ -13,12 +13,11 @@ import { AccountService } from './features/account/service.js';
 import { SigninService } from './features/account/signin.js';
 import { AccountStore } from './features/account/store.js';
 import { BrowserIdService } from './features/browserid/service.js';
+import { DeviceService, type DevicePush } from './features/devices/service.js';
+import { DeviceStore } from './features/devices/store.js';
 import { AddressClaims } from './features/emails/address-claims.js';
 import { SecondaryEmailService } from './features/emails/secondary.js';
-// --- attached clients (issue 9, part 4) ---
 import { AttachedClientsService } from './features/devices/attached-service.js';
-import { DeviceStore } from './features/devices/store.js';
-// --- end attached clients ---
 import { EmailsService } from './features/emails/service.js';
 import { EmailStore } from './features/emails/store.js';
 import { authenticationOfSession } from './features/oauth/authentication.js';
@@ -57,6 +56,8 @@ export interface ServiceOverrides {
   scrypt?: ScryptFunction;
   /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
   accessTokens?: AccessTokenVerifier;
+  /** Devices: receives device_connected / device_disconnected (tests record them). */
+  devicePush?: DevicePush;
 }
 
 export interface Services {
@@ -89,10 +90,10 @@ export interface Services {
   /** BrowserID certificates and support documents. */
   browserId: BrowserIdService;
   profiles: ProfileService;
-  // --- attached clients (issue 9, part 4) ---
   /** GET /account/attached_clients, /account/sessions and POST /account/attached_client/destroy. */
   attachedClients: AttachedClientsService;
-  // --- end attached clients ---
+  /** Devices: registration, listing, removal, and the device routes' session-or-refresh-token scheme. */
+  devices: DeviceService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -281,7 +282,35 @@ export async function createServices(config: Config, logger: Logger, overrides: 
       ppidSalt: config.oauthPpidSalt,
     },
   });
-  const oauth = new OAuthService({ db, sessions, store: grantStore, clients, tokens, clock, random });
+  const oauth: OAuthService = new OAuthService({
+    db,
+    sessions,
+    store: grantStore,
+    clients,
+    tokens,
+    clock,
+    random,
+    // --- devices: a device follows its refresh token through rotation (declared below) ---
+    devices: { refreshTokenReplaced: (previous, next): Promise<void> => devices.refreshTokenReplaced(previous, next) },
+  });
+
+  // Until the Web Push sender is wired, device_connected / device_disconnected go nowhere
+  // unless a DevicePush is injected; merging the sender replaces this default with it.
+  const devicePush: DevicePush = overrides.devicePush ?? {
+    deviceConnected: async () => undefined,
+    deviceDisconnected: async () => undefined,
+  };
+  const deviceStore = new DeviceStore(db);
+  const devices: DeviceService = new DeviceService({
+    db,
+    store: deviceStore,
+    sessions,
+    refreshTokens: oauth,
+    push: devicePush,
+    clock,
+    random,
+    logger,
+  });
   const authenticateSession = async (session: SessionToken): Promise<Authentication> => {
     const record = await accountStore.findByUid(session.uid);
     return authenticationOfSession(session, {
@@ -297,19 +326,15 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
   });
 
-  // --- attached clients (issue 9, part 4) ---
   const attachedClients = new AttachedClientsService({
     db,
-    devices: new DeviceStore(db),
+    devices: deviceStore,
     sessions,
     oauth,
     handleKey: await serverSecret(db, 'sessionTokenHandleKey', 32, random),
     clock,
-    // Seam for the device service: push `device_disconnected` to the account's devices here.
-    onDeviceDestroyed: undefined,
-    onListenerError: (err, { deviceId }) => logger.warn({ err, deviceId: deviceId.toString('hex') }, 'device_disconnected failed'),
+    removal: devices,
   });
-  // --- end attached clients ---
 
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
@@ -339,6 +364,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     browserId,
     profiles,
     attachedClients,
+    devices,
     healthChecks,
     metrics,
     async close() {

@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { AuthClient, ClientError } from '../src/client/index.js';
 import { deriveToken } from '../src/crypto/index.js';
 import { mergeAttachedClients, synthesizeName, type SessionEntry } from '../src/features/devices/attached-clients.js';
-import { AttachedClientsService, type DestroyedDevice } from '../src/features/devices/attached-service.js';
+import { AttachedClientsService } from '../src/features/devices/attached-service.js';
+import { DeviceService } from '../src/features/devices/service.js';
 import { DeviceStore, type NewDevice } from '../src/features/devices/store.js';
 import { EMPTY_USER_AGENT } from '../src/http/user-agent.js';
 import { formatRelativeTime, relativeTimeLanguage } from '../src/protocol/relative-time.js';
@@ -674,9 +675,26 @@ describe('POST /account/attached_client/destroy', () => {
     );
   });
 
-  test('a destroyed device is reported to the device service once, after the change is committed', async () => {
+  test('a destroyed device is announced (device_disconnected) once, after the change is committed', async () => {
     const services = server.app.services;
     const reported: Array<{ deviceId: string; stillThere: boolean }> = [];
+    const removal = new DeviceService({
+      db: services.db,
+      store: devices,
+      sessions: services.sessions,
+      refreshTokens: services.oauth,
+      clock: services.clock,
+      random: services.random,
+      logger: services.logger,
+      push: {
+        deviceConnected: async () => undefined,
+        deviceDisconnected: async (uid, removed) => {
+          const found = await devices.find(uid, removed.id);
+          reported.push({ deviceId: removed.id.toString('hex'), stillThere: found !== undefined });
+          throw new Error('push service down');
+        },
+      },
+    });
     const attached = new AttachedClientsService({
       db: services.db,
       devices,
@@ -684,18 +702,13 @@ describe('POST /account/attached_client/destroy', () => {
       oauth: services.oauth,
       handleKey: randomBytes(32),
       clock: services.clock,
-      onDeviceDestroyed: async (destroyed: DestroyedDevice) => {
-        const found = await devices.find(destroyed.uid, destroyed.deviceId);
-        reported.push({ deviceId: destroyed.deviceId.toString('hex'), stillThere: found !== undefined });
-        throw new Error('push service down');
-      },
-      onListenerError: () => undefined,
+      removal,
     });
     const { email, uid, sessionToken } = await account('destroy-listener');
     const session = (await services.sessions.sessionStrategy.lookup(tokenIdOf(sessionToken)))!.token;
     const laptop = await anotherSession(email);
     const deviceId = await insertDevice(uid, { sessionTokenId: tokenIdOf(laptop) });
-    // A failing listener does not fail the destroy.
+    // A failing push does not fail the destroy.
     await attached.destroy(session, { deviceId });
     assert.deepEqual(reported, [{ deviceId, stillThere: false }]);
     // A refused destroy reports nothing.

@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import punycode from 'punycode/punycode.js';
 import { AppError } from '../errors.js';
+import { isAllowedPushCallback } from '../push/push-urls.js';
 import { isAllowedUrl } from './redirect.js';
 
 const EMAIL_LOCAL = /^[A-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$/i;
@@ -37,6 +38,8 @@ export function isValidEmailAddress(value: string): boolean {
 export interface ValidationOptions {
   /** Host names (subdomains included) a `redirectTo` may point to: config.redirectDomains. */
   redirectDomains: readonly string[];
+  /** A device's `pushCallback` may also be on a loopback host: config.pushAllowLoopback. */
+  pushAllowLoopback?: boolean;
 }
 
 function makeAjv(coerceTypes: boolean, options: ValidationOptions): Ajv {
@@ -51,6 +54,11 @@ function makeAjv(coerceTypes: boolean, options: ValidationOptions): Ajv {
   ajv.addFormat('fxa-redirect-to', {
     type: 'string',
     validate: (value: string) => isAllowedUrl(value, options.redirectDomains),
+  });
+  // FxA lets a device send '' (no subscription); anything else must be an allowed push service.
+  ajv.addFormat('fxa-push-callback', {
+    type: 'string',
+    validate: (value: string) => value === '' || isAllowedPushCallback(value, options.pushAllowLoopback ?? false),
   });
   return ajv;
 }

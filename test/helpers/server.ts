@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { AuthClient, type ClientOptions } from '../../src/client/index.js';
 import { loadConfig, type SettingName } from '../../src/config.js';
+import type { DevicePush } from '../../src/features/devices/service.js';
 import type { AccessTokenVerifier } from '../../src/features/oauth/model.js';
 import type { ScryptFunction } from '../../src/hashing/scrypt-pool.js';
 import { MemoryStore, type EphemeralStore } from '../../src/kv/index.js';
@@ -28,6 +29,8 @@ export interface TestServerOptions {
   scrypt?: ScryptFunction;
   /** Verifies OAuth access tokens (serves the profile API). */
   accessTokens?: AccessTokenVerifier;
+  /** Receives the device notifications (device_connected, device_disconnected). */
+  devicePush?: DevicePush;
   clientOptions?: ClientOptions;
 }
 
@@ -101,6 +104,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       kv: options.kv,
       scrypt: options.scrypt,
       accessTokens: options.accessTokens,
+      devicePush: options.devicePush,
       onUndeclaredErrno: (route, errno) => undeclared.push(`${route} answered undeclared errno ${errno}`),
     });
     return { app, origin };

@@ -77,8 +77,8 @@ export class BrowserIdService {
       'fxa-generation': session.verifierSetAt,
       'fxa-lastAuthAt': Math.floor(session.authAt / 1000),
       'fxa-verifiedEmail': session.email,
-      // FxA names the session's device (creating one for Sync); devices do not exist here yet.
-      'fxa-deviceId': null,
+      // The session's registered device (FxA also creates a placeholder one for Sync; not here).
+      'fxa-deviceId': session.deviceId ? session.deviceId.toString('hex') : null,
       'fxa-tokenVerified': session.verified,
       'fxa-amr': amr,
       'fxa-aal': assuranceLevel(amr),

@@ -8,7 +8,7 @@
 
 import { createHmac } from 'node:crypto';
 import type { Db } from '../../db/index.js';
-import { AppError, ERRNO, OAUTH_ERRNO, OAuthError } from '../../errors.js';
+import { AppError, OAUTH_ERRNO, OAuthError } from '../../errors.js';
 import { relativeTimeLanguage } from '../../protocol/relative-time.js';
 import type { Clock } from '../../runtime.js';
 import type { AuthorizedClient } from '../oauth/service.js';
@@ -36,16 +36,15 @@ export interface AttachedOAuth {
   authorizedClients(uid: Buffer): Promise<AuthorizedClient[]>;
   /** Throws OAuth errno 122 when `refreshTokenId` is not the user's token of that client. */
   destroyAuthorizedClient(uid: Buffer, clientId: string, refreshTokenId?: string): Promise<void>;
-  revokeRefreshToken(uid: Buffer, refreshTokenId: Buffer): Promise<boolean>;
 }
 
-/** A device that is gone (committed), for whoever tells the account's other devices (`device_disconnected`). */
-export interface DestroyedDevice {
-  uid: Buffer;
-  deviceId: Buffer;
+/** The device feature's removal: one way to destroy a device (its tokens, then `device_disconnected`). */
+export interface DeviceRemoval {
+  /** 123 when unknown; `check` may refuse the device before anything is deleted. */
+  destroy(uid: Buffer, id: Buffer, check?: (device: Device) => void): Promise<void>;
+  /** `device_disconnected` for a device that went with its session. */
+  disconnected(device: Device): Promise<void>;
 }
-
-export type DeviceDestroyedListener = (destroyed: DestroyedDevice) => Promise<void>;
 
 export interface AttachedClientsDeps {
   db: Db;
@@ -55,9 +54,7 @@ export interface AttachedClientsDeps {
   /** The key of the session handles: a server secret every instance shares. */
   handleKey: Buffer;
   clock: Clock;
-  /** Called after a device was destroyed and the change committed; its failure is logged, not answered. */
-  onDeviceDestroyed?: DeviceDestroyedListener;
-  onListenerError?: (err: unknown, destroyed: DestroyedDevice) => void;
+  removal: DeviceRemoval;
 }
 
 /** What `/account/attached_client/destroy` names (hex; null is the same as absent, as in FxA). */
@@ -171,21 +168,14 @@ export class AttachedClientsService {
     handleKey: string,
     refreshTokenId: string | undefined,
   ): Promise<void> {
-    await this.deps.db.transaction(async () => {
-      const device = await this.deps.devices.find(uid, deviceId);
-      if (!device) throw new AppError(ERRNO.DEVICE_UNKNOWN);
+    await this.deps.removal.destroy(uid, deviceId, (device) => {
       if (handle !== undefined && (!device.sessionTokenId || this.sessionHandle(uid, device.sessionTokenId) !== handle)) {
         throw AppError.invalidParameter('body', [handleKey]);
       }
       if (refreshTokenId !== undefined && device.refreshTokenId?.toString('hex') !== refreshTokenId) {
         throw AppError.invalidParameter('body', ['refreshTokenId']);
       }
-      // A concurrent destroy that got there first leaves nothing to delete: the device is unknown.
-      if (!(await this.deps.devices.delete(uid, deviceId))) throw new AppError(ERRNO.DEVICE_UNKNOWN);
-      if (device.sessionTokenId) await this.deps.sessions.deleteForAccount(uid, device.sessionTokenId);
-      if (device.refreshTokenId) await this.deps.oauth.revokeRefreshToken(uid, device.refreshTokenId);
     });
-    await this.deviceDestroyed({ uid, deviceId });
   }
 
   private async revokeClient(uid: Buffer, clientId: string, refreshTokenId: string | undefined): Promise<void> {
@@ -210,16 +200,7 @@ export class AttachedClientsService {
       await this.deps.sessions.deleteForAccount(uid, target.id);
       return removed;
     });
-    if (removedDevice) await this.deviceDestroyed({ uid, deviceId: removedDevice.id });
-  }
-
-  private async deviceDestroyed(destroyed: DestroyedDevice): Promise<void> {
-    if (!this.deps.onDeviceDestroyed) return;
-    try {
-      await this.deps.onDeviceDestroyed(destroyed);
-    } catch (err) {
-      this.deps.onListenerError?.(err, destroyed);
-    }
+    if (removedDevice) await this.deps.removal.disconnected(removedDevice);
   }
 
   private deviceEntry(device: Device): DeviceEntry {

@@ -3,6 +3,7 @@
 
 import type { Db } from '../../db/index.js';
 import { flag, type DeviceRow, type DevicesTable } from '../../db/schema.js';
+import type { UserAgentFields } from '../../http/user-agent.js';
 import type { Device, DeviceChanges } from './model.js';
 
 export function toDevice(row: DeviceRow): Device {
@@ -121,6 +122,34 @@ export class DeviceStore {
       .orderBy('id')
       .execute();
     return rows.map(toDevice);
+  }
+
+  /**
+   * Every device of the account, oldest first, with the user agent of its session (what a
+   * missing name is synthesised from, and a missing type falls back to); null without one.
+   */
+  async listWithUserAgents(uid: Buffer): Promise<Array<{ device: Device; userAgent: UserAgentFields | null }>> {
+    const rows = await this.db.current
+      .selectFrom('devices as d')
+      .leftJoin('sessionTokens as s', 's.tokenId', 'd.sessionTokenId')
+      .selectAll('d')
+      .select([
+        's.tokenId as sessionFound',
+        's.uaBrowser',
+        's.uaBrowserVersion',
+        's.uaOS',
+        's.uaOSVersion',
+        's.uaDeviceType',
+        's.uaFormFactor',
+      ])
+      .where('d.uid', '=', uid)
+      .orderBy('d.createdAt')
+      .orderBy('d.id')
+      .execute();
+    return rows.map(({ sessionFound, uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor, ...row }) => ({
+      device: toDevice(row),
+      userAgent: sessionFound ? { uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor } : null,
+    }));
   }
 
   /** Deletes the device (its queued commands go with it); true when this call did. */

@@ -119,9 +119,31 @@ export interface SessionCopier {
   duplicateFor(sessionTokenId: Buffer, userAgent: UserAgentFields): Promise<{ tokenData: Buffer } | undefined>;
 }
 
+/**
+ * What the grants tell the devices feature (FIREFOX.md §3): a device registered with a refresh
+ * token follows it when the token is replaced. Revoking a token leaves its device alone.
+ */
+export interface RefreshTokenHolders {
+  /** Runs in the transaction that replaces `previous` with `next` (ids: SHA-256 of the tokens). */
+  refreshTokenReplaced(previous: Buffer, next: Buffer): Promise<void>;
+}
+
+/** A live refresh token as the routes it authenticates see it (FxA's `refreshToken` auth scheme). */
+export interface RefreshTokenGrant {
+  /** SHA-256 of the token: its id. */
+  tokenId: Buffer;
+  uid: Buffer;
+  clientId: Buffer;
+  /** The client's name; null when the client is no longer registered. */
+  clientName: string | null;
+  scope: ScopeSet;
+}
+
 export interface OAuthDeps {
   db: Db;
   sessions: SessionCopier;
+  /** Devices registered with refresh tokens (optional: the OAuth server works without devices). */
+  devices?: RefreshTokenHolders;
   store: GrantStore;
   clients: Pick<ClientRegistry, 'find' | 'require'>;
   tokens: TokenService;
@@ -312,13 +334,16 @@ export class OAuthService {
       } else if (now - stored.lastUsedAt > REFRESH_TOKEN_TOUCH_MS) {
         await this.deps.store.touchRefreshToken(hash, now);
       }
-      return this.deps.tokens.mint(grantOfStored(stored, scope.toString()), client, {
+      const response = await this.deps.tokens.mint(grantOfStored(stored, scope.toString()), client, {
         ttlS: request.ttl,
         resource: request.resource,
         ppidSeed: request.ppidSeed,
         refreshToken: client.rotateRefreshTokens ? { familyId: stored.familyId } : 'none',
         fromFamily: stored.familyId,
       });
+      // The device registered with the replaced token now answers to its successor.
+      if (response.refresh_token) await this.deps.devices?.refreshTokenReplaced(hash, hashHex(response.refresh_token));
+      return response;
     });
     if ('reusedFamily' in outcome) {
       // Its own transaction: the refusal must not roll the revocation back.
@@ -399,7 +424,9 @@ export class OAuthService {
       const scope = ScopeSet.fromString(stored.scope).union(requested).remove(SCOPE.sessionToken);
       const grant: Grant = { ...grantOfStored(stored, scope.toString()), authAt: this.deps.clock.now(), offline: true };
       await this.deps.store.deleteFamily(stored.familyId);
-      return this.deps.tokens.mint(grant, client, { refreshToken: 'new' });
+      const response = await this.deps.tokens.mint(grant, client, { refreshToken: 'new' });
+      if (response.refresh_token) await this.deps.devices?.refreshTokenReplaced(hash, hashHex(response.refresh_token));
+      return response;
     });
   }
 
@@ -558,6 +585,7 @@ export class OAuthService {
   /**
    * Revokes the refresh token a device was registered with (its whole rotation family and the
    * access tokens minted from it), whatever its client; false when `uid` holds no such token.
+   * Joins the caller's transaction.
    */
   async revokeRefreshToken(uid: Buffer, refreshTokenId: Buffer): Promise<boolean> {
     return this.deps.db.transaction(async () => {
@@ -578,5 +606,28 @@ export class OAuthService {
       if (!stored || !stored.uid.equals(uid) || !stored.clientId.equals(id)) throw new OAuthError(OAUTH_ERRNO.UNKNOWN_TOKEN);
       await this.deps.store.deleteFamily(stored.familyId);
     });
+  }
+
+  // Refresh tokens as credentials of the device routes (FxA's `refreshToken` auth scheme).
+
+  /** The live (not replaced) refresh token with this value, or undefined. */
+  async refreshTokenGrant(token: string): Promise<RefreshTokenGrant | undefined> {
+    if (!isTokenHex(token)) return undefined;
+    const stored = await this.deps.store.findRefreshToken(hashHex(token));
+    if (!stored || stored.rotatedAt !== null) return undefined;
+    const client = await this.deps.clients.find(stored.clientId.toString('hex'));
+    return {
+      tokenId: stored.tokenHash,
+      uid: stored.uid,
+      clientId: stored.clientId,
+      clientName: client?.name ?? null,
+      scope: ScopeSet.fromString(stored.scope),
+    };
+  }
+
+  /** When each of the user's live refresh tokens was last used (id hex → ms), for the device list. */
+  async refreshTokensLastUsed(uid: Buffer): Promise<Map<string, number>> {
+    const { refreshTokens } = await this.deps.store.listForUser(uid, this.deps.clock.now());
+    return new Map(refreshTokens.map((token) => [token.tokenHash.toString('hex'), token.lastUsedAt]));
   }
 }

@@ -192,6 +192,11 @@ export class SessionService {
     return now;
   }
 
+  /** Deletes a session by its id (destroying a device takes its session along); true when it existed. */
+  async deleteById(tokenId: Buffer): Promise<boolean> {
+    return (await this.deps.store.deleteSession(tokenId)) > 0;
+  }
+
   /** A new token with the same state; a pending confirmation gets its own code. */
   async duplicate(session: SessionToken, userAgent: UserAgentFields): Promise<IssuedToken> {
     return this.createSession({
