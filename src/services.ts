@@ -290,7 +290,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     tokens,
     clock,
     random,
-    // --- devices: a device follows its refresh token through rotation (declared below) ---
+    // A device follows its refresh token through rotation (devices is declared below).
     devices: { refreshTokenReplaced: (previous, next): Promise<void> => devices.refreshTokenReplaced(previous, next) },
   });
 
