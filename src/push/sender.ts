@@ -1,0 +1,290 @@
+// Web Push delivery (PROTOCOL.md §9.2): aes128gcm payloads and VAPID, both by the web-push
+// library; the request itself goes out with fetch, so each has a deadline. Every event
+// picks its devices, skips those it cannot reach, sends to all of them at once and never
+// fails the caller: errors are logged (never the keys, payload or full endpoint URL), and a
+// 404/410 marks the endpoint expired so nothing is sent until the device sends a new callback.
+
+import type { Logger } from 'pino';
+import webpush, { type RequestDetails } from 'web-push';
+import type { DeviceStore } from '../features/devices/store.js';
+import type {
+  CommandNotice,
+  NotifyTargets,
+  PushMetrics,
+  PushNotifier,
+  PushOutcome,
+  PushReason,
+  PushRecipients,
+  PushTarget,
+  VerifyLoginRequest,
+} from './model.js';
+import type { PushTargets } from './targets.js';
+import type { VapidDetails } from './vapid.js';
+
+export const PUSH_PAYLOAD_VERSION = 1;
+
+export const PUSH_COMMANDS = {
+  deviceConnected: 'fxaccounts:device_connected',
+  deviceDisconnected: 'fxaccounts:device_disconnected',
+  profileUpdated: 'fxaccounts:profile_updated',
+  passwordChanged: 'fxaccounts:password_changed',
+  passwordReset: 'fxaccounts:password_reset',
+  accountDestroyed: 'fxaccounts:account_destroyed',
+  commandReceived: 'fxaccounts:command_received',
+  verifyLogin: 'fxaccounts:verify_login',
+} as const;
+
+/** Seconds the push service keeps an undelivered message (FxA's values; anything else: 0). */
+export const PUSH_TTL = {
+  deviceDisconnected: 5 * 3600,
+  passwordChanged: 6 * 3600,
+  passwordReset: 6 * 3600,
+  accountDestroyed: 5 * 3600,
+  commandReceived: 6 * 3600,
+} as const;
+
+/** Firefox for iOS shows a poor fallback for anything else (FxA's `canSendToIOS`). */
+const IOS_COMMANDS: ReadonlySet<string> = new Set([
+  PUSH_COMMANDS.commandReceived,
+  PUSH_COMMANDS.deviceConnected,
+  PUSH_COMMANDS.deviceDisconnected,
+]);
+
+export interface PushSenderDeps {
+  targets: PushTargets;
+  devices: Pick<DeviceStore, 'markPushEndpointExpired'>;
+  vapid: VapidDetails;
+  logger: Logger;
+  metrics?: PushMetrics;
+  /** Deadline of each request to a push service. */
+  timeoutMs: number;
+  /** Injected in tests of transport failures; the global fetch otherwise. */
+  fetch?: typeof fetch;
+}
+
+interface Message {
+  reason: PushReason;
+  /** null: a payloadless push (the device refetches account state). */
+  payload: object | null;
+  ttl: number;
+}
+
+const hex = (id: Buffer): string => id.toString('hex');
+
+/** The command a payload carries (for the iOS filter); null for payloadless or command-less ones. */
+function commandOf(payload: object | null): string | null {
+  const command = (payload as { command?: unknown } | null)?.command;
+  return typeof command === 'string' ? command : null;
+}
+
+export class PushSender implements PushNotifier {
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly deps: PushSenderDeps) {
+    this.fetch = deps.fetch ?? globalThis.fetch;
+  }
+
+  /** The public key push services see in `Authorization: vapid …, k=` (base64url). */
+  get vapidPublicKey(): string {
+    return this.deps.vapid.publicKey;
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  async deviceConnected(uid: Buffer, deviceName: string, newDeviceId: Buffer): Promise<void> {
+    const devices = await this.devicesOf(uid);
+    await this.send(
+      uid,
+      devices.filter((device) => !device.id.equals(newDeviceId)),
+      { reason: 'deviceConnected', payload: this.payload(PUSH_COMMANDS.deviceConnected, { deviceName }), ttl: 0 },
+    );
+  }
+
+  async deviceDisconnected(uid: Buffer, removed: { id: Buffer; push: PushTarget['push'] }): Promise<void> {
+    const devices = (await this.devicesOf(uid)).filter((device) => !device.id.equals(removed.id));
+    // Its session is gone with it, so nothing is known of its browser: device_disconnected goes to iOS anyway.
+    const gone: PushTarget = { ...removed, sessionTokenId: null, type: null, uaOS: null, uaBrowser: null, verified: true };
+    await this.send(uid, [...devices, gone], {
+      reason: 'deviceDisconnected',
+      payload: this.payload(PUSH_COMMANDS.deviceDisconnected, { id: hex(removed.id) }),
+      ttl: PUSH_TTL.deviceDisconnected,
+    });
+  }
+
+  async commandReceived(uid: Buffer, targetDeviceId: Buffer, notice: CommandNotice): Promise<{ notified: boolean; error?: string }> {
+    const target = (await this.devicesOf(uid)).find((device) => device.id.equals(targetDeviceId));
+    if (!target) return { notified: false, error: 'unknownDevice' };
+    const data: Record<string, unknown> = { command: notice.command, index: notice.index };
+    if (notice.sender) data.sender = hex(notice.sender);
+    data.url = notice.url;
+    const [outcome] = await this.send(uid, [target], {
+      reason: 'commandReceived',
+      payload: this.payload(PUSH_COMMANDS.commandReceived, data),
+      ttl: notice.ttlSeconds,
+    });
+    return outcome === 'sent' ? { notified: true } : { notified: false, error: outcome };
+  }
+
+  async notify(uid: Buffer, targets: NotifyTargets, payload: object, ttlSeconds: number): Promise<void> {
+    const devices = await this.devicesOf(uid);
+    const chosen =
+      targets.to === 'all'
+        ? devices.filter((device) => !(targets.excluded ?? []).some((id) => id.equals(device.id)))
+        : devices.filter((device) => (targets.to as Buffer[]).some((id) => id.equals(device.id)));
+    await this.send(uid, chosen, { reason: 'devicesNotify', payload, ttl: ttlSeconds });
+  }
+
+  async profileUpdated(uid: Buffer): Promise<void> {
+    await this.send(uid, await this.devicesOf(uid), {
+      reason: 'profileUpdated',
+      payload: this.payload(PUSH_COMMANDS.profileUpdated),
+      ttl: 0,
+    });
+  }
+
+  async passwordChanged(uid: Buffer, originatingDeviceId: Buffer | null): Promise<void> {
+    const devices = (await this.devicesOf(uid)).filter((device) => !originatingDeviceId || !device.id.equals(originatingDeviceId));
+    await this.send(uid, devices, {
+      reason: 'passwordChange',
+      payload: this.payload(PUSH_COMMANDS.passwordChanged),
+      ttl: PUSH_TTL.passwordChanged,
+    });
+  }
+
+  async recipients(uid: Buffer): Promise<PushRecipients> {
+    return { uid, devices: await this.devicesOf(uid) };
+  }
+
+  async passwordReset(recipients: PushRecipients): Promise<void> {
+    await this.send(recipients.uid, recipients.devices, {
+      reason: 'passwordReset',
+      payload: this.payload(PUSH_COMMANDS.passwordReset),
+      ttl: PUSH_TTL.passwordReset,
+    });
+  }
+
+  async accountDestroyed(recipients: PushRecipients): Promise<void> {
+    await this.send(recipients.uid, recipients.devices, {
+      reason: 'accountDestroyed',
+      payload: this.payload(PUSH_COMMANDS.accountDestroyed, { uid: hex(recipients.uid) }),
+      ttl: PUSH_TTL.accountDestroyed,
+    });
+  }
+
+  async accountVerify(uid: Buffer): Promise<void> {
+    await this.send(uid, await this.devicesOf(uid), { reason: 'accountVerify', payload: null, ttl: 0 });
+  }
+
+  async accountConfirm(uid: Buffer): Promise<void> {
+    await this.send(uid, await this.devicesOf(uid), { reason: 'accountConfirm', payload: null, ttl: 0 });
+  }
+
+  async verifyLogin(uid: Buffer, askingSessionId: Buffer, request: VerifyLoginRequest): Promise<boolean> {
+    // FxA: desktop Firefox only, never the asking device. Here also only devices of confirmed
+    // sessions: the message carries the code, and an unconfirmed device may be the one asking.
+    const devices = (await this.devicesOf(uid)).filter(
+      (device) =>
+        device.verified &&
+        device.type === 'desktop' &&
+        device.uaBrowser === 'Firefox' &&
+        !(device.sessionTokenId && device.sessionTokenId.equals(askingSessionId)),
+    );
+    const outcomes = await this.send(uid, devices, {
+      reason: 'verifyLoginRequest',
+      payload: this.payload(PUSH_COMMANDS.verifyLogin, { title: request.title, body: request.body, url: request.url }),
+      ttl: 0,
+    });
+    return outcomes.includes('sent');
+  }
+
+  // ---- delivery --------------------------------------------------------------------------------
+
+  /** FxA's message shape; `data` only when the command has some. */
+  private payload(command: string, data?: object): object {
+    return data === undefined ? { version: PUSH_PAYLOAD_VERSION, command } : { version: PUSH_PAYLOAD_VERSION, command, data };
+  }
+
+  private async devicesOf(uid: Buffer): Promise<PushTarget[]> {
+    return this.deps.targets.list(uid);
+  }
+
+  /** Sends to every device at once; one outcome per device, in order. Never rejects. */
+  private async send(uid: Buffer, devices: readonly PushTarget[], message: Message): Promise<PushOutcome[]> {
+    const body = message.payload === null ? null : Buffer.from(JSON.stringify(message.payload), 'utf8');
+    const command = commandOf(message.payload);
+    return Promise.all(
+      devices.map(async (device) => {
+        let outcome: PushOutcome;
+        try {
+          outcome = await this.deliver(uid, device, message, body, command);
+        } catch (err) {
+          // Only a failure of the bookkeeping itself (e.g. the database while marking expiry) gets here.
+          this.deps.logger.error({ err, reason: message.reason, deviceId: hex(device.id) }, 'push bookkeeping failed');
+          outcome = 'failed';
+        }
+        this.deps.metrics?.pushed(message.reason, outcome);
+        return outcome;
+      }),
+    );
+  }
+
+  private async deliver(
+    uid: Buffer,
+    device: PushTarget,
+    message: Message,
+    body: Buffer | null,
+    command: string | null,
+  ): Promise<PushOutcome> {
+    const { logger } = this.deps;
+    const context = { reason: message.reason, uid: hex(uid), deviceId: hex(device.id) };
+    const push = device.push;
+    if (device.uaOS?.toLowerCase() === 'ios' && !(command !== null && IOS_COMMANDS.has(command))) return 'unsupported';
+    if (!push) return 'noCallback';
+    if (push.endpointExpired) return 'expiredCallback';
+    if (body && (!push.publicKey || !push.authKey)) return 'noKeys';
+
+    let request: RequestDetails;
+    try {
+      request = webpush.generateRequestDetails(
+        { endpoint: push.callback, keys: { p256dh: push.publicKey ?? '', auth: push.authKey ?? '' } },
+        body ?? undefined,
+        { TTL: message.ttl, contentEncoding: 'aes128gcm', vapidDetails: this.deps.vapid },
+      );
+    } catch (err) {
+      // Registration checks keys, so this is an old or corrupt row: like FxA, ask the device to re-subscribe.
+      logger.warn({ ...context, err: (err as Error).message }, 'push not encryptable; endpoint marked expired');
+      await this.deps.devices.markPushEndpointExpired(uid, device.id, push.callback);
+      return 'resetCallback';
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
+    }
+    const origin = new URL(push.callback).origin;
+    let status: number;
+    try {
+      const response = await this.fetch(request.endpoint, {
+        method: 'POST',
+        headers,
+        body: request.body ?? undefined,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.deps.timeoutMs),
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      logger.warn({ ...context, pushService: origin, err: (err as Error).message, cause }, 'push delivery failed');
+      return 'failed';
+    }
+    if (status >= 200 && status < 300) return 'sent';
+    if (status === 404 || status === 410) {
+      logger.info({ ...context, pushService: origin, status }, 'push endpoint gone; marked expired');
+      await this.deps.devices.markPushEndpointExpired(uid, device.id, push.callback);
+      return 'resetCallback';
+    }
+    logger.warn({ ...context, pushService: origin, status }, 'push service refused the message');
+    return 'failed';
+  }
+}
