@@ -43,6 +43,14 @@ import { AccountMailer } from './mail/account-mailer.js';
 import { countSends, createMailer, type Mailer } from './mail/index.js';
 import { Metrics, tagFailures } from './metrics.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './runtime.js';
+// ---- Web Push (issue 9) ----
+import { DeviceStore } from './features/devices/store.js';
+import { PushLoginService } from './features/session/push-login.js';
+import type { PushNotifier } from './push/model.js';
+import { PushSender } from './push/sender.js';
+import { PushTargets } from './push/targets.js';
+import { loadVapidDetails } from './push/vapid.js';
+// ---- end Web Push ----
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -53,6 +61,8 @@ export interface ServiceOverrides {
   scrypt?: ScryptFunction;
   /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
   accessTokens?: AccessTokenVerifier;
+  /** Web Push: how requests reach push services (tests of transport failures). */
+  pushFetch?: typeof fetch;
 }
 
 export interface Services {
@@ -86,6 +96,12 @@ export interface Services {
   browserId: BrowserIdService;
   profiles: ProfileService;
   healthChecks: HealthCheck[];
+  // ---- Web Push (issue 9) ----
+  /** Web Push to the account's devices (PROTOCOL.md §9.2); never throws for delivery problems. */
+  push: PushNotifier & { readonly vapidPublicKey: string };
+  /** `/session/verify/send_push` and `/session/verify/verify_push`. */
+  pushLogin: PushLoginService;
+  // ---- end Web Push ----
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -187,6 +203,22 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   const mail = new AccountMailer(mailer, logger);
   const securityEvents = new SecurityEventService(new SecurityEventStore(db), await serverSecret(db, 'ipHmacKey', 32, random), clock);
   const unblockCodes = new UnblockCodes(kv, clock, random);
+  // ---- Web Push (issue 9) ----
+  const push = new PushSender({
+    targets: new PushTargets(db),
+    devices: new DeviceStore(db),
+    vapid: await loadVapidDetails(db, {
+      configured: config.pushVapidPrivateKey,
+      publicUrl: config.publicUrl,
+      mailFrom: config.mailFrom,
+      random,
+    }),
+    logger,
+    metrics,
+    timeoutMs: config.pushTimeoutMs,
+    fetch: overrides.pushFetch,
+  });
+  // ---- end Web Push ----
   const sessions = new SessionService({
     db,
     store: new SessionStore(db),
@@ -218,6 +250,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     mail,
     securityEvents,
     reminders,
+    push,
     clock,
     random,
     logger,
@@ -236,7 +269,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
     logger,
   });
-  const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
+  const emails = new EmailsService({ db, accounts, sessions, customs, mail, push, clock, logger });
   const unblock = new UnblockService({ codes: unblockCodes, accounts, customs, mail, clock, logger });
   const secondaryEmails = new SecondaryEmailService({
     db,
@@ -287,7 +320,19 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     store: new ProfileStore(db),
     accounts,
     avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
+    push,
   });
+  // ---- Web Push (issue 9) ----
+  const pushLogin = new PushLoginService({
+    accounts,
+    sessions,
+    push,
+    customs,
+    clock,
+    logger,
+    contentUrl: config.contentUrl,
+  });
+  // ---- end Web Push ----
 
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
@@ -317,6 +362,10 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     browserId,
     profiles,
     healthChecks,
+    // ---- Web Push (issue 9) ----
+    push,
+    pushLogin,
+    // ---- end Web Push ----
     metrics,
     async close() {
       await mailer.close();

@@ -145,6 +145,22 @@ export class SessionService {
     });
   }
 
+  /** A session of `uid` waits on `verificationId` (a sign-in another device may approve). */
+  async isPending(uid: Buffer, verificationId: Buffer): Promise<boolean> {
+    return this.deps.store.hasPendingSession(uid, verificationId);
+  }
+
+  /**
+   * Confirms the sign-in waiting on `verificationId` from another session of the account
+   * (`/session/verify/verify_push`), as `verifySession` confirms the caller's own.
+   */
+  async verifyPending(uid: Buffer, verificationId: Buffer, method: SessionVerificationMethod): Promise<void> {
+    await this.confirm(uid, verificationId, {
+      verificationMethod: SESSION_VERIFICATION_METHOD[method],
+      verifiedAt: this.deps.clock.now(),
+    });
+  }
+
   private confirm(uid: Buffer, verificationId: Buffer, mark: VerifiedMark): Promise<number> {
     return this.deps.db.transaction(async () => {
       const confirmed = await this.deps.store.verifyByVerificationId(uid, verificationId, mark);

@@ -137,6 +137,17 @@ export class SessionStore {
     return Number(sessions.numUpdatedRows) + Number(keyFetches.numUpdatedRows);
   }
 
+  /** A session of `uid` still waits on `verificationId`. */
+  async hasPendingSession(uid: Buffer, verificationId: Buffer): Promise<boolean> {
+    const row = await this.db.current
+      .selectFrom('sessionTokens')
+      .select('tokenId')
+      .where('uid', '=', uid)
+      .where('tokenVerificationId', '=', verificationId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async insertKeyFetch(row: KeyFetchRow): Promise<void> {
     await this.db.current.insertInto('keyFetchTokens').values(row).execute();
   }
