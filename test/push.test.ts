@@ -38,7 +38,11 @@ let devices: DeviceStore;
 
 before(async () => {
   sink = await startPushSink();
-  server = await startTestServer({ accessTokens: new WriteTokens(), env: { SIGNIN_CONFIRMATION_FORCE_ALL: 'true' } });
+  // Rate limits would stop the many sign-ups from one address; the throttling test has its own server.
+  server = await startTestServer({
+    accessTokens: new WriteTokens(),
+    env: { SIGNIN_CONFIRMATION_FORCE_ALL: 'true', RATE_LIMIT_ENABLED: 'false' },
+  });
   devices = new DeviceStore(server.app.services.db);
 });
 after(async () => {
@@ -50,9 +54,9 @@ const push = () => server.app.services.push;
 const tokenIdOf = (sessionToken: string): Buffer => deriveToken('sessionToken', Buffer.from(sessionToken, 'hex')).tokenId;
 
 /** A client whose requests carry `userAgent`. */
-function clientWithAgent(userAgent: string): AuthClient {
-  return new AuthClient(server.url, {
-    now: () => server.clock.now(),
+function clientWithAgent(userAgent: string, on = server): AuthClient {
+  return new AuthClient(on.url, {
+    now: () => on.clock.now(),
     fetch: (input, init) => {
       const headers = new Headers(init?.headers);
       headers.set('user-agent', userAgent);
@@ -75,16 +79,16 @@ interface TestDevice {
   sub: SinkSubscription;
 }
 
-async function addDevice(uid: string, options: DeviceOptions = {}): Promise<TestDevice> {
+async function addDevice(uid: string, options: DeviceOptions = {}, on = server): Promise<TestDevice> {
   const id = randomBytes(16);
   const sub = sink.subscribe();
   const mode = options.push ?? 'ok';
-  await devices.insert({
+  await new DeviceStore(on.app.services.db).insert({
     uid: Buffer.from(uid, 'hex'),
     id,
     sessionTokenId: options.sessionToken ? tokenIdOf(options.sessionToken) : null,
     refreshTokenId: options.sessionToken ? null : randomBytes(32),
-    createdAt: server.clock.now(),
+    createdAt: on.clock.now(),
     name: `device ${id.toString('hex').slice(0, 6)}`,
     type: options.type ?? 'desktop',
     pushCallback: mode === 'none' ? null : sub.endpoint,
@@ -105,23 +109,27 @@ async function pushTo(device: TestDevice, predicate: (p: ReceivedPush) => boolea
 }
 
 /** What every push must carry: a VAPID token for the sink's origin signed with the server's key, aes128gcm. */
-function assertWellFormed(received: ReceivedPush): void {
+function assertWellFormed(received: ReceivedPush, on = server): void {
   assert.equal(received.vapidError, undefined);
   assert.ok(received.vapid);
   assert.equal(received.vapid.claims.aud, sink.origin);
   // PUBLIC_URL is http in tests: the contact is MAIL_FROM's address.
   assert.equal(received.vapid.claims.sub, 'mailto:no-reply@localhost');
-  assert.equal(received.vapid.publicKey, push().vapidPublicKey);
+  assert.equal(received.vapid.publicKey, on.app.services.push.vapidPublicKey);
   const lifetime = (received.vapid.claims.exp as number) - Date.now() / 1000;
   assert.ok(lifetime > 11 * 3600 && lifetime <= 12 * 3600, `VAPID token lives 12 h (${lifetime} s left)`);
   assert.equal(received.payloadError, undefined);
   if (received.payload !== null) assert.equal(received.headers['content-encoding'], 'aes128gcm');
 }
 
-async function newAccount(label: string, client = server.client): Promise<{ uid: string; email: string; sessionToken: string }> {
+async function newAccount(
+  label: string,
+  client = server.client,
+  on = server,
+): Promise<{ uid: string; email: string; sessionToken: string }> {
   const email = uniqueEmail(label);
   const account = await client.signUp(email, PASSWORD);
-  const mail = await nextMail(server, email, 'verify');
+  const mail = await nextMail(on, email, 'verify');
   await client.verifyCode(account.uid, mail.headers['x-verify-code']!);
   return { uid: account.uid, email, sessionToken: account.sessionToken };
 }
@@ -386,20 +394,20 @@ describe('POST /session/verify/send_push and /session/verify/verify_push', () =>
    * A verified account signed in on desktop Firefox (with a device), plus a new sign-in
    * waiting for confirmation, and devices that must not get the login request.
    */
-  async function signInToApprove(label: string) {
-    const firefox = clientWithAgent(FIREFOX_DESKTOP_UA);
-    const { uid, email, sessionToken: approverToken } = await newAccount(label, firefox);
-    const approver = await addDevice(uid, { sessionToken: approverToken });
+  async function signInToApprove(label: string, on = server) {
+    const firefox = clientWithAgent(FIREFOX_DESKTOP_UA, on);
+    const { uid, email, sessionToken: approverToken } = await newAccount(label, firefox, on);
+    const approver = await addDevice(uid, { sessionToken: approverToken }, on);
     const pending = await firefox.signIn(email, PASSWORD, { keys: true });
     assert.equal(pending.verified, false);
-    const asking = await addDevice(uid, { sessionToken: pending.sessionToken });
+    const asking = await addDevice(uid, { sessionToken: pending.sessionToken }, on);
     // A device that is a phone by type, and one with no user agent at all (a refresh token's).
     const phoneSignin = await firefox.signIn(email, PASSWORD);
-    const mobile = await addDevice(uid, { sessionToken: phoneSignin.sessionToken, type: 'mobile' });
-    const refreshDevice = await addDevice(uid);
+    const mobile = await addDevice(uid, { sessionToken: phoneSignin.sessionToken, type: 'mobile' }, on);
+    const refreshDevice = await addDevice(uid, {}, on);
     // An unconfirmed desktop Firefox: it may belong to whoever asks, so it never gets the code.
     const unconfirmed = await firefox.signIn(email, PASSWORD);
-    const unconfirmedDevice = await addDevice(uid, { sessionToken: unconfirmed.sessionToken });
+    const unconfirmedDevice = await addDevice(uid, { sessionToken: unconfirmed.sessionToken }, on);
     return { uid, email, approverToken, approver, pending, asking, others: [mobile, refreshDevice, unconfirmedDevice] };
   }
 
@@ -459,15 +467,18 @@ describe('POST /session/verify/send_push and /session/verify/verify_push', () =>
     const flow = await signInToApprove('badinput');
     const token = flow.approverToken;
     const id = randomBytes(16).toString('hex');
-    for (const body of [
-      { code: '123456' },
-      { tokenVerificationId: id },
-      { code: 'abcdef', tokenVerificationId: id },
-      { code: '123456', tokenVerificationId: 'zz'.repeat(16) },
-      { code: '123456', tokenVerificationId: 'ab'.repeat(15) },
-      { code: '123456', tokenVerificationId: id, extra: true },
-    ]) {
-      await expectRejectedWithoutChange(server, () => server.client.sessionVerifyPush(token, body as never), 107, 400);
+    const cases: [unknown, number][] = [
+      [{ code: '123456' }, 108],
+      [{ tokenVerificationId: id }, 108],
+      [{ code: 'abcdef', tokenVerificationId: id }, 107],
+      [{ code: 123456, tokenVerificationId: id }, 107],
+      [{ code: '123456', tokenVerificationId: 'zz'.repeat(16) }, 107],
+      [{ code: '123456', tokenVerificationId: 'ab'.repeat(15) }, 107],
+      [{ code: '1'.repeat(33), tokenVerificationId: id }, 107],
+      [null, 107],
+    ];
+    for (const [body, errno] of cases) {
+      await expectRejectedWithoutChange(server, () => server.client.sessionVerifyPush(token, body as never), errno, 400);
     }
     // A well-formed id no session waits on: success, nothing confirmed.
     const before = await server.snapshot();
@@ -487,11 +498,17 @@ describe('POST /session/verify/send_push and /session/verify/verify_push', () =>
   });
 
   test('send_push is throttled with the code-resend budget (114)', async () => {
-    const flow = await signInToApprove('throttle');
-    for (let i = 0; i < 5; i++) await server.client.sessionVerifySendPush(flow.pending.sessionToken);
-    assert.equal(receivedBy(flow.approver).length, 5);
-    await expectError(server.client.sessionVerifySendPush(flow.pending.sessionToken), 114, 429);
-    assert.equal(receivedBy(flow.approver).length, 5);
+    const limited = await startTestServer({ env: { SIGNIN_CONFIRMATION_FORCE_ALL: 'true' } });
+    try {
+      const flow = await signInToApprove('throttle', limited);
+      for (let i = 0; i < 5; i++) await limited.client.sessionVerifySendPush(flow.pending.sessionToken);
+      assert.equal(receivedBy(flow.approver).length, 5);
+      assertWellFormed(receivedBy(flow.approver)[0]!, limited);
+      await expectError(limited.client.sessionVerifySendPush(flow.pending.sessionToken), 114, 429);
+      assert.equal(receivedBy(flow.approver).length, 5);
+    } finally {
+      await limited.close();
+    }
   });
 });
 
