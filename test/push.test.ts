@@ -28,7 +28,14 @@ class WriteTokens implements AccessTokenVerifier {
     const uid = /^write:([0-9a-f]{32})$/.exec(token)?.[1];
     if (!uid) throw new OAuthError(OAUTH_ERRNO.INVALID_TOKEN);
     const now = Date.now();
-    return { uid: Buffer.from(uid, 'hex'), clientId: '5882386c6d801776', scope: ['profile:write'], createdAt: now, expiresAt: now + 3600_000, generation: 0 };
+    return {
+      uid: Buffer.from(uid, 'hex'),
+      clientId: '5882386c6d801776',
+      scope: ['profile:write'],
+      createdAt: now,
+      expiresAt: now + 3600_000,
+      generation: 0,
+    };
   }
 }
 
@@ -208,7 +215,10 @@ describe('events', () => {
     await devices.delete(uidBytes, origin.id);
     await push().passwordReset(recipients);
     for (const device of [origin, other]) {
-      const received = await pushTo(device, (p) => (p.payload as { command?: string } | null)?.command === 'fxaccounts:password_reset');
+      const received = await pushTo(
+        device,
+        (p) => (p.payload as { command?: string } | null)?.command === 'fxaccounts:password_reset',
+      );
       assert.equal(received.ttl, 21600);
       assert.deepEqual(received.payload, { version: 1, command: 'fxaccounts:password_reset' });
     }
@@ -304,7 +314,12 @@ describe('events', () => {
     const uidBytes = Buffer.from(uid, 'hex');
 
     await push().profileUpdated(uidBytes);
-    await push().notify(uidBytes, { to: 'all' }, { version: 1, command: 'sync:collection_changed', data: { collections: ['tabs'] } }, 0);
+    await push().notify(
+      uidBytes,
+      { to: 'all' },
+      { version: 1, command: 'sync:collection_changed', data: { collections: ['tabs'] } },
+      0,
+    );
     await push().accountConfirm(uidBytes);
     assert.equal(receivedBy(desktop).length, 3);
     assert.deepEqual(receivedBy(iphone), []);
@@ -329,10 +344,10 @@ describe('push service answers', () => {
 
     await push().profileUpdated(uidBytes);
     await push().accountVerify(uidBytes);
-    assert.deepEqual(
-      await push().commandReceived(uidBytes, device.id, { command: 'c', index: 1, url: 'u', ttlSeconds: 0 }),
-      { notified: false, error: 'expiredCallback' },
-    );
+    assert.deepEqual(await push().commandReceived(uidBytes, device.id, { command: 'c', index: 1, url: 'u', ttlSeconds: 0 }), {
+      notified: false,
+      error: 'expiredCallback',
+    });
     assert.equal(receivedBy(device).length, 1, 'no request after the 410');
 
     // The device subscribes again (what POST /account/device does with a new callback).
@@ -381,7 +396,10 @@ describe('push service answers', () => {
     const count = (outcome: string): number => {
       const line = metrics
         .split('\n')
-        .find((l) => l.startsWith('push_notifications_total{') && l.includes('reason="profileUpdated"') && l.includes(`outcome="${outcome}"`));
+        .find(
+          (l) =>
+            l.startsWith('push_notifications_total{') && l.includes('reason="profileUpdated"') && l.includes(`outcome="${outcome}"`),
+        );
       return line ? Number(line.split(' ').pop()) : 0;
     };
     assert.ok(count('resetCallback') >= 1, 'the 404 is counted');
@@ -418,7 +436,11 @@ describe('POST /session/verify/send_push and /session/verify/verify_push', () =>
     const request = await pushTo(flow.approver);
     assertWellFormed(request);
     assert.equal(request.ttl, 0);
-    const { version, command, data } = request.payload as { version: number; command: string; data: { title: string; body: string; url: string } };
+    const { version, command, data } = request.payload as {
+      version: number;
+      command: string;
+      data: { title: string; body: string; url: string };
+    };
     assert.equal(version, 1);
     assert.equal(command, 'fxaccounts:verify_login');
     assert.equal(data.title, VERIFY_LOGIN_TITLE);

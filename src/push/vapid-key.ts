@@ -27,4 +27,3 @@ export function parseVapidPrivateKey(raw: string): Buffer | undefined {
   if (!isValidScalar(bytes)) throw new Error('not a valid P-256 private key');
   return bytes;
 }
-

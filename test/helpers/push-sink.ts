@@ -148,7 +148,11 @@ export async function startPushSink(): Promise<PushSink> {
       try {
         if (!device) throw new Error('unknown subscription');
         if (headers['content-encoding'] !== 'aes128gcm') throw new Error(`Content-Encoding ${headers['content-encoding']}`);
-        const plain = decrypt(body, { version: 'aes128gcm', privateKey: device.ecdh, authSecret: device.authSecret.toString('base64url') });
+        const plain = decrypt(body, {
+          version: 'aes128gcm',
+          privateKey: device.ecdh,
+          authSecret: device.authSecret.toString('base64url'),
+        });
         push.payload = JSON.parse(plain.toString('utf8'));
       } catch (err) {
         push.payloadError = (err as Error).message;
