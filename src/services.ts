@@ -328,6 +328,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     sessions,
     push,
     customs,
+    mail,
     clock,
     logger,
     contentUrl: config.contentUrl,

@@ -469,6 +469,8 @@ describe('POST /session/verify/send_push and /session/verify/verify_push', () =>
 
     assert.deepEqual(await server.client.sessionVerifyPush(flow.approverToken, { code, tokenVerificationId }), {});
     assert.equal((await server.client.sessionStatus(flow.pending.sessionToken)).state, 'verified');
+    const notice = await nextMail(server, flow.email, 'newDeviceLogin');
+    assert.match(notice.text, /Firefox/);
     // accountConfirm: an empty push to every device with a callback.
     for (const device of [flow.approver, flow.asking, ...flow.others]) {
       const confirm = await pushTo(device, (p) => p.payload === null);

@@ -10,6 +10,7 @@ import { emailOtp, verifyEmailOtp } from '../../crypto/index.js';
 import type { Customs } from '../../customs/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
+import { signinDetails, type AccountMailer } from '../../mail/account-mailer.js';
 import type { PushNotifier } from '../../push/model.js';
 import type { Clock } from '../../runtime.js';
 import type { AccountRecord } from '../account/model.js';
@@ -22,9 +23,10 @@ export const VERIFY_LOGIN_BODY = 'Click here to confirm it\u2019s you';
 
 export interface PushLoginDeps {
   accounts: { get(uid: Buffer): Promise<AccountRecord> };
-  sessions: Pick<SessionService, 'isPending' | 'verifyPending'>;
+  sessions: Pick<SessionService, 'findPending' | 'verifyPending'>;
   push: Pick<PushNotifier, 'verifyLogin' | 'accountConfirm'>;
   customs: Customs;
+  mail: Pick<AccountMailer, 'notify'>;
   clock: Clock;
   logger: Logger;
   /** Origin of the web pages (CONTENT_URL). */
@@ -64,17 +66,23 @@ export class PushLoginService {
   /**
    * Confirms the sign-in waiting on `tokenVerificationId` when `code` is the account's current
    * code (errno 183 otherwise). Nothing waits on it (already confirmed, or never a sign-in of
-   * this account): success, as in FxA, since the user cannot do anything more.
+   * this account): success, as in FxA, since the user cannot do anything more. Then, as
+   * FxA, the payloadless accountConfirm push and the new-device-login mail (with the
+   * approved sign-in's browser, and the address of the request).
    */
   async verifyPush(session: SessionToken, code: string, tokenVerificationId: Buffer, ctx: RequestContext): Promise<void> {
     const { customs, sessions, clock } = this.deps;
     const uid = session.uid.toString('hex');
     await customs.check('verifySessionCode', { ip: ctx.ip, uid });
-    if (!(await sessions.isPending(session.uid, tokenVerificationId))) return;
+    const approved = await sessions.findPending(session.uid, tokenVerificationId);
+    if (!approved) return;
     const record = await this.deps.accounts.get(session.uid);
     if (!verifyEmailOtp(record.primary.emailCode, code, clock.now())) throw new AppError(ERRNO.INVALID_EXPIRED_OTP_CODE);
     await sessions.verifyPending(session.uid, tokenVerificationId, 'email-2fa');
     this.deps.logger.info({ uid }, 'sign-in approved from another device');
     await this.deps.push.accountConfirm(session.uid);
+    if (record.account.emailVerified) {
+      await this.deps.mail.notify('newDeviceLogin', record, ctx, { signin: signinDetails(approved, ctx.ip, clock.now()) });
+    }
   }
 }

@@ -145,9 +145,9 @@ export class SessionService {
     });
   }
 
-  /** A session of `uid` waits on `verificationId` (a sign-in another device may approve). */
-  async isPending(uid: Buffer, verificationId: Buffer): Promise<boolean> {
-    return this.deps.store.hasPendingSession(uid, verificationId);
+  /** The user agent of the sign-in of `uid` waiting on `verificationId` (one another device may approve), if any. */
+  async findPending(uid: Buffer, verificationId: Buffer): Promise<UserAgentFields | undefined> {
+    return this.deps.store.findPendingSession(uid, verificationId);
   }
 
   /**

@@ -3,6 +3,7 @@
 
 import { precompiled, type Db } from '../../db/index.js';
 import type { KeyFetchRow, SessionRow } from '../../db/schema.js';
+import type { UserAgentFields } from '../../http/user-agent.js';
 import type { StoredKeyFetch, StoredSession } from './model.js';
 
 const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
@@ -137,15 +138,14 @@ export class SessionStore {
     return Number(sessions.numUpdatedRows) + Number(keyFetches.numUpdatedRows);
   }
 
-  /** A session of `uid` still waits on `verificationId`. */
-  async hasPendingSession(uid: Buffer, verificationId: Buffer): Promise<boolean> {
-    const row = await this.db.current
+  /** The user agent of the session of `uid` that still waits on `verificationId`, if one does. */
+  async findPendingSession(uid: Buffer, verificationId: Buffer): Promise<UserAgentFields | undefined> {
+    return this.db.current
       .selectFrom('sessionTokens')
-      .select('tokenId')
+      .select(['uaBrowser', 'uaBrowserVersion', 'uaOS', 'uaOSVersion', 'uaDeviceType', 'uaFormFactor'])
       .where('uid', '=', uid)
       .where('tokenVerificationId', '=', verificationId)
       .executeTakeFirst();
-    return row !== undefined;
   }
 
   async insertKeyFetch(row: KeyFetchRow): Promise<void> {
