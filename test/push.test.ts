@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AuthClient } from '../src/client/index.js';
 import { loadConfig } from '../src/config.js';
@@ -404,6 +405,47 @@ describe('push service answers', () => {
     };
     assert.ok(count('resetCallback') >= 1, 'the 404 is counted');
     assert.ok(count('failed') >= 2, 'the 500 and the unreachable service are counted');
+  });
+
+  test('keys that cannot encrypt mark the endpoint expired, as FxA does', async () => {
+    const { uid } = await newAccount('badkeys');
+    const device = await addDevice(uid);
+    const uidBytes = Buffer.from(uid, 'hex');
+    // 65 bytes in the uncompressed-point form, but not a point on the curve.
+    const notAPoint = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 0xff)]).toString('base64url');
+    await devices.update(uidBytes, device.id, { pushPublicKey: notAPoint });
+    await push().profileUpdated(uidBytes);
+    assert.equal((await devices.find(uidBytes, device.id))!.push!.endpointExpired, true);
+    assert.deepEqual(receivedBy(device), []);
+  });
+
+  test('a push service that never answers is given up after PUSH_TIMEOUT_MS; the others still get theirs', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket)); // accepts connections, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const slow = await startTestServer({ env: { PUSH_TIMEOUT_MS: '200', RATE_LIMIT_ENABLED: 'false' } });
+    try {
+      const { uid } = await newAccount('timeout', slow.client, slow);
+      const healthy = await addDevice(uid, {}, slow);
+      const hanging = randomBytes(16);
+      await new DeviceStore(slow.app.services.db).insert({
+        uid: Buffer.from(uid, 'hex'),
+        id: hanging,
+        sessionTokenId: null,
+        refreshTokenId: randomBytes(32),
+        createdAt: slow.clock.now(),
+        pushCallback: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/push/hang`,
+      });
+      await slow.app.services.push.accountConfirm(Buffer.from(uid, 'hex'));
+      assertWellFormed(await pushTo(healthy), slow);
+      const metrics = await (await fetch(`${slow.origin}/__metrics__`)).text();
+      assert.match(metrics, /push_notifications_total\{[^}]*outcome="failed"[^}]*\} 1\b/);
+      assert.match(metrics, /push_notifications_total\{[^}]*outcome="sent"[^}]*\} 1\b/);
+    } finally {
+      await slow.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

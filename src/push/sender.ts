@@ -4,6 +4,7 @@
 // fails the caller: errors are logged (never the keys, payload or full endpoint URL), and a
 // 404/410 marks the endpoint expired so nothing is sent until the device sends a new callback.
 
+import { createECDH } from 'node:crypto';
 import type { Logger } from 'pino';
 import webpush, { type RequestDetails } from 'web-push';
 import type { DeviceStore } from '../features/devices/store.js';
@@ -75,6 +76,28 @@ const hex = (id: Buffer): string => id.toString('hex');
 function commandOf(payload: object | null): string | null {
   const command = (payload as { command?: unknown } | null)?.command;
   return typeof command === 'string' ? command : null;
+}
+
+/** Where a push went, for logs: the endpoint's path identifies the subscription, so only the origin. */
+function originOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return 'invalid URL';
+  }
+}
+
+/** An uncompressed P-256 point that works in ECDH, and a 16-byte auth secret. */
+function usableKeys(publicKey: string | null, authKey: string | null): boolean {
+  if (!publicKey || !authKey || Buffer.from(authKey, 'base64url').length !== 16) return false;
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    ecdh.computeSecret(Buffer.from(publicKey, 'base64url'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class PushSender implements PushNotifier {
@@ -251,17 +274,21 @@ export class PushSender implements PushNotifier {
         { TTL: message.ttl, contentEncoding: 'aes128gcm', vapidDetails: this.deps.vapid },
       );
     } catch (err) {
-      // Registration checks keys, so this is an old or corrupt row: like FxA, ask the device to re-subscribe.
-      logger.warn({ ...context, err: (err as Error).message }, 'push not encryptable; endpoint marked expired');
-      await this.deps.devices.markPushEndpointExpired(uid, device.id, push.callback);
-      return 'resetCallback';
+      if (body && !usableKeys(push.publicKey, push.authKey)) {
+        // Registration checks keys, so this is an old or corrupt row: like FxA, ask the device to subscribe again.
+        logger.warn(context, 'push keys unusable; endpoint marked expired');
+        await this.deps.devices.markPushEndpointExpired(uid, device.id, push.callback);
+        return 'resetCallback';
+      }
+      logger.error({ ...context, err: (err as Error).message }, 'push request could not be built');
+      return 'failed';
     }
 
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
     }
-    const origin = new URL(push.callback).origin;
+    const origin = originOf(push.callback);
     let status: number;
     try {
       const response = await this.fetch(request.endpoint, {
