@@ -61,8 +61,6 @@ export interface ServiceOverrides {
   scrypt?: ScryptFunction;
   /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
   accessTokens?: AccessTokenVerifier;
-  /** Web Push: how requests reach push services (tests of transport failures). */
-  pushFetch?: typeof fetch;
 }
 
 export interface Services {
@@ -216,7 +214,6 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     logger,
     metrics,
     timeoutMs: config.pushTimeoutMs,
-    fetch: overrides.pushFetch,
   });
   // ---- end Web Push ----
   const sessions = new SessionService({

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { AuthClient } from '../src/client/index.js';
@@ -421,7 +422,11 @@ describe('push service answers', () => {
 
   test('a push service that never answers is given up after PUSH_TIMEOUT_MS; the others still get theirs', async () => {
     const sockets = new Set<Socket>();
-    const silent = createServer((socket) => sockets.add(socket)); // accepts connections, never answers
+    // Accepts connections and reads requests, never answers.
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.resume();
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const slow = await startTestServer({ env: { PUSH_TIMEOUT_MS: '200', RATE_LIMIT_ENABLED: 'false' } });
     try {
@@ -437,13 +442,15 @@ describe('push service answers', () => {
         pushCallback: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/push/hang`,
       });
       await slow.app.services.push.accountConfirm(Buffer.from(uid, 'hex'));
+      // The deadline ends the exchange: the silent service sees its connection closed.
+      assert.equal(sockets.size, 1);
+      await Promise.all([...sockets].map((socket) => (socket.destroyed ? undefined : once(socket, 'close'))));
       assertWellFormed(await pushTo(healthy), slow);
       const metrics = await (await fetch(`${slow.origin}/__metrics__`)).text();
       assert.match(metrics, /push_notifications_total\{[^}]*outcome="failed"[^}]*\} 1\b/);
       assert.match(metrics, /push_notifications_total\{[^}]*outcome="sent"[^}]*\} 1\b/);
     } finally {
       await slow.close();
-      for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     }
   });

@@ -1,10 +1,12 @@
 // Web Push delivery (PROTOCOL.md §9.2): aes128gcm payloads and VAPID, both by the web-push
-// library; the request itself goes out with fetch, so each has a deadline. Every event
+// library; the request itself goes out with node:http(s) under a deadline. Every event
 // picks its devices, skips those it cannot reach, sends to all of them at once and never
 // fails the caller: errors are logged (never the keys, payload or full endpoint URL), and a
 // 404/410 marks the endpoint expired so nothing is sent until the device sends a new callback.
 
 import { createECDH } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import webpush, { type RequestDetails } from 'web-push';
 import type { DeviceStore } from '../features/devices/store.js';
@@ -59,8 +61,6 @@ export interface PushSenderDeps {
   metrics?: PushMetrics;
   /** Deadline of each request to a push service. */
   timeoutMs: number;
-  /** Injected in tests of transport failures; the global fetch otherwise. */
-  fetch?: typeof fetch;
 }
 
 interface Message {
@@ -76,6 +76,42 @@ const hex = (id: Buffer): string => id.toString('hex');
 function commandOf(payload: object | null): string | null {
   const command = (payload as { command?: unknown } | null)?.command;
   return typeof command === 'string' ? command : null;
+}
+
+/**
+ * POSTs one message; resolves with the status. The deadline covers the whole exchange and
+ * destroys the socket when it passes (an aborted fetch would leave it open).
+ */
+function post(endpoint: string, headers: Record<string, string>, body: Buffer | null, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(endpoint);
+    const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined;
+    if (!send) {
+      reject(new Error(`unsupported push endpoint scheme ${target.protocol}`));
+      return;
+    }
+    const request = send(
+      target,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body?.length ?? 0) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          clearTimeout(timer);
+          resolve(response.statusCode ?? 0);
+        });
+        response.on('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+      },
+    );
+    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    request.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    request.end(body ?? undefined);
+  });
 }
 
 /** Where a push went, for logs: the endpoint's path identifies the subscription, so only the origin. */
@@ -101,11 +137,7 @@ function usableKeys(publicKey: string | null, authKey: string | null): boolean {
 }
 
 export class PushSender implements PushNotifier {
-  private readonly fetch: typeof fetch;
-
-  constructor(private readonly deps: PushSenderDeps) {
-    this.fetch = deps.fetch ?? globalThis.fetch;
-  }
+  constructor(private readonly deps: PushSenderDeps) {}
 
   /** The public key push services see in `Authorization: vapid …, k=` (base64url). */
   get vapidPublicKey(): string {
@@ -291,17 +323,9 @@ export class PushSender implements PushNotifier {
     const origin = originOf(push.callback);
     let status: number;
     try {
-      const response = await this.fetch(request.endpoint, {
-        method: 'POST',
-        headers,
-        body: request.body ?? undefined,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.deps.timeoutMs),
-      });
-      status = response.status;
-      await response.body?.cancel();
+      status = await post(request.endpoint, headers, request.body, this.deps.timeoutMs);
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      const cause = (err as { code?: string }).code;
       logger.warn({ ...context, pushService: origin, err: (err as Error).message, cause }, 'push delivery failed');
       return 'failed';
     }
