@@ -54,7 +54,12 @@ export interface VerifyLoginRequest {
   url: string;
 }
 
-/** Every account event of PROTOCOL.md §9.2, beyond what the device features call. */
+/**
+ * Every account event of PROTOCOL.md §9.2, beyond what the device features call. Each
+ * resolves once every push is delivered or given up (at most PUSH_TIMEOUT_MS) and never
+ * rejects for delivery problems. Call after the change's transaction has committed: the
+ * sender reads the devices and marks expired endpoints on the current connection.
+ */
 export interface PushNotifier extends AccountPush {
   /** `fxaccounts:profile_updated` to every device. */
   profileUpdated(uid: Buffer): Promise<void>;

@@ -103,6 +103,11 @@ function post(endpoint: string, headers: Record<string, string>, body: Buffer | 
           clearTimeout(timer);
           reject(err);
         });
+        // Cut off mid-response (the deadline, or the service hung up): no 'end' will come.
+        response.on('close', () => {
+          clearTimeout(timer);
+          if (!response.complete) reject(new Error('push service closed the connection mid-response'));
+        });
       },
     );
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
