@@ -308,6 +308,19 @@ describe('events', () => {
     }
   });
 
+  test('accountConfirm: confirming a sign-in with its mailed code sends an empty push', async () => {
+    const { uid, email } = await newAccount('confirm');
+    const device = await addDevice(uid);
+    const login = await server.client.signIn(email, PASSWORD, { keys: true, verificationMethod: 'email-2fa' });
+    const code = (await nextMail(server, email, 'verifyLoginCode')).headers['x-signin-verify-code']!;
+    assert.deepEqual(receivedBy(device), []);
+    await server.client.sessionVerifyCode(login.sessionToken, code);
+    const received = await pushTo(device);
+    assertWellFormed(received);
+    assert.equal(received.payload, null);
+    assert.equal(received.ttl, 0);
+  });
+
   test('iOS devices get only command_received, device_connected and device_disconnected', async () => {
     const ios = clientWithAgent(FIREFOX_IOS_UA);
     const { uid, sessionToken } = await newAccount('ios', ios);
