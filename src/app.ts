@@ -20,6 +20,7 @@ import { twinRoutes } from './features/oauth/twin-routes.js';
 import { registerProfileApi } from './features/profile/routes.js';
 import { JWKS_MAX_AGE_SECONDS } from './features/oauth/signing-keys.js';
 import { sessionRoutes } from './features/session/routes.js';
+import { pushLoginRoutes } from './features/session/push-routes.js'; // Web Push (issue 9)
 import { unblockRoutes } from './features/unblock/routes.js';
 import { utilRoutes } from './features/util/routes.js';
 import { Authenticator } from './http/auth.js';
@@ -179,6 +180,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
       accessTokens: services.accessTokens,
     }),
     ...sessionRoutes({ sessions: services.sessions, signin: services.signin, codes: services.emails }),
+    ...pushLoginRoutes({ sessionAuth, pushLogin: services.pushLogin }),
     ...emailsRoutes({
       emails: services.emails,
       secondaryEmails: services.secondaryEmails,

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClientIdList, parseOAuthClients, type OAuthClient } from './features/oauth/client-settings.js';
+import { parseVapidPrivateKey } from './push/vapid-key.js';
 
 /**
  * A setting or the environment it names is wrong (a bad value, a database that cannot be
@@ -65,6 +66,10 @@ export interface Config {
   /** Devices may register a push service on a loopback address (tests, a local autopush). */
   pushAllowLoopback: boolean;
   reminderIntervalMs: number;
+  /** Web Push: the VAPID private key (PUSH_VAPID_PRIVATE_KEY); undefined: generated into the database. */
+  pushVapidPrivateKey: Buffer | undefined;
+  /** Deadline of each request to a push service. */
+  pushTimeoutMs: number;
   /** How long a stopping server lets in-flight requests finish before it closes their connections. */
   shutdownTimeoutMs: number;
   /** Bound on connecting to Redis / the database, on each Redis command and on each heartbeat check. */
@@ -369,6 +374,16 @@ export const SETTINGS = {
     default: 'false',
     parse: bool,
   },
+  PUSH_VAPID_PRIVATE_KEY: {
+    doc: 'Web Push: the VAPID private key (RFC 8292) that identifies this server to push services, as 32 bytes of a P-256 private key in base64url (the `privateKey` of `npx web-push generate-vapid-keys`). Empty: one is generated on first start and kept in the database, shared by every instance.',
+    default: '',
+    parse: parseVapidPrivateKey,
+  },
+  PUSH_TIMEOUT_MS: {
+    doc: 'Web Push: deadline of each request to a push service. A push that misses it is logged and dropped; the request that caused it still succeeds.',
+    default: '5000',
+    parse: positiveInt,
+  },
   REMINDER_INTERVAL_SECONDS: {
     doc: 'How often each instance looks for reminder mails that are due (unverified-account and connect-another-device reminders); 0 turns the job off on this instance.',
     default: '60',
@@ -562,6 +577,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     oauthPpidSalt: get('OAUTH_PPID_SALT'),
     pushAllowLoopback: get('PUSH_ALLOW_LOOPBACK'),
     reminderIntervalMs: get('REMINDER_INTERVAL_SECONDS') * 1000,
+    pushVapidPrivateKey: get('PUSH_VAPID_PRIVATE_KEY'),
+    pushTimeoutMs: get('PUSH_TIMEOUT_MS'),
     shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     dependencyTimeoutMs: get('DEPENDENCY_TIMEOUT_MS'),
     databaseQueryTimeoutMs: get('DATABASE_QUERY_TIMEOUT_MS'),

@@ -4,6 +4,7 @@
 // every instance and an operator's node exporter already has them.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PushMetrics, PushOutcome, PushReason } from './push/model.js';
 
 export interface RequestMetrics {
   /** One finished request: the route pattern (never the raw URL), its status and errno if it failed. */
@@ -77,7 +78,7 @@ export function failureCause(err: unknown): FailureCause {
   return 'other';
 }
 
-export class Metrics implements RequestMetrics, ServerErrorMetrics, ScryptMetrics, MailMetrics, CustomsMetrics {
+export class Metrics implements RequestMetrics, ServerErrorMetrics, ScryptMetrics, MailMetrics, CustomsMetrics, PushMetrics {
   readonly registry = new Registry();
 
   /**
@@ -134,6 +135,13 @@ export class Metrics implements RequestMetrics, ServerErrorMetrics, ScryptMetric
     registers: [this.registry],
   });
 
+  private readonly pushes = new Counter({
+    name: 'push_notifications_total',
+    help: 'Web Push messages per device, by event (FxA push reason) and outcome (sent, failed, resetCallback, or why it was skipped).',
+    labelNames: ['reason', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Reports the scrypt pool's slots in use and queue depth at each scrape. */
   watchScryptPool(pool: { readonly stats: { active: number; queued: number } }): void {
     new Gauge({
@@ -187,6 +195,10 @@ export class Metrics implements RequestMetrics, ServerErrorMetrics, ScryptMetric
   }
   decision(action: string, outcome: 'allowed' | 'blocked') {
     this.customs.inc({ action, decision: outcome });
+  }
+
+  pushed(reason: PushReason, outcome: PushOutcome) {
+    this.pushes.inc({ reason, outcome });
   }
 
   /** The text exposition format. */

@@ -46,6 +46,11 @@ import { AccountMailer } from './mail/account-mailer.js';
 import { countSends, createMailer, type Mailer } from './mail/index.js';
 import { Metrics, tagFailures } from './metrics.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from './runtime.js';
+import { PushLoginService } from './features/session/push-login.js';
+import type { PushNotifier } from './push/model.js';
+import { PushSender } from './push/sender.js';
+import { PushTargets } from './push/targets.js';
+import { loadVapidDetails } from './push/vapid.js';
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -95,6 +100,10 @@ export interface Services {
   /** Devices: registration, listing, removal, and the device routes' session-or-refresh-token scheme. */
   devices: DeviceService;
   healthChecks: HealthCheck[];
+  /** Web Push to the account's devices (PROTOCOL.md §9.2); never throws for delivery problems. */
+  push: PushNotifier & { readonly vapidPublicKey: string };
+  /** `/session/verify/send_push` and `/session/verify/verify_push`. */
+  pushLogin: PushLoginService;
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -196,6 +205,20 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   const mail = new AccountMailer(mailer, logger);
   const securityEvents = new SecurityEventService(new SecurityEventStore(db), await serverSecret(db, 'ipHmacKey', 32, random), clock);
   const unblockCodes = new UnblockCodes(kv, clock, random);
+  const deviceStore = new DeviceStore(db);
+  const push = new PushSender({
+    targets: new PushTargets(db),
+    devices: deviceStore,
+    vapid: await loadVapidDetails(db, {
+      configured: config.pushVapidPrivateKey,
+      publicUrl: config.publicUrl,
+      mailFrom: config.mailFrom,
+      random,
+    }),
+    logger,
+    metrics,
+    timeoutMs: config.pushTimeoutMs,
+  });
   const sessions = new SessionService({
     db,
     store: new SessionStore(db),
@@ -227,6 +250,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     mail,
     securityEvents,
     reminders,
+    push,
     clock,
     random,
     logger,
@@ -245,7 +269,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     random,
     logger,
   });
-  const emails = new EmailsService({ db, accounts, sessions, customs, mail, clock, logger });
+  const emails = new EmailsService({ db, accounts, sessions, customs, mail, push, clock, logger });
   const unblock = new UnblockService({ codes: unblockCodes, accounts, customs, mail, clock, logger });
   const secondaryEmails = new SecondaryEmailService({
     db,
@@ -294,19 +318,13 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     devices: { refreshTokenReplaced: (previous, next): Promise<void> => devices.refreshTokenReplaced(previous, next) },
   });
 
-  // Until the Web Push sender is wired, device_connected / device_disconnected go nowhere
-  // unless a DevicePush is injected; merging the sender replaces this default with it.
-  const devicePush: DevicePush = overrides.devicePush ?? {
-    deviceConnected: async () => undefined,
-    deviceDisconnected: async () => undefined,
-  };
-  const deviceStore = new DeviceStore(db);
   const devices: DeviceService = new DeviceService({
     db,
     store: deviceStore,
     sessions,
     refreshTokens: oauth,
-    push: devicePush,
+    // Tests may watch device_connected / device_disconnected instead of a push service.
+    push: overrides.devicePush ?? push,
     clock,
     random,
     logger,
@@ -324,6 +342,17 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     store: new ProfileStore(db),
     accounts,
     avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
+    push,
+  });
+  const pushLogin = new PushLoginService({
+    accounts,
+    sessions,
+    push,
+    customs,
+    mail,
+    clock,
+    logger,
+    contentUrl: config.contentUrl,
   });
 
   const attachedClients = new AttachedClientsService({
@@ -366,6 +395,8 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     attachedClients,
     devices,
     healthChecks,
+    push,
+    pushLogin,
     metrics,
     async close() {
       await mailer.close();

@@ -344,6 +344,16 @@ export class AuthClient {
     return this.request('POST', '/session/resend_code', { token: sessionAuth(sessionToken), body: {} });
   }
 
+  /** Asks the account's other desktop Firefox devices, by Web Push, to approve this (unconfirmed) sign-in. */
+  sessionVerifySendPush(sessionToken: string): Promise<EmptyResponse> {
+    return this.request('POST', '/session/verify/send_push', { token: sessionAuth(sessionToken), body: {} });
+  }
+
+  /** Approves another sign-in of the account with the code and tokenVerificationId its push carried. */
+  sessionVerifyPush(sessionToken: string, body: { code: string; tokenVerificationId: string }): Promise<EmptyResponse> {
+    return this.request('POST', '/session/verify/verify_push', { token: sessionAuth(sessionToken), body });
+  }
+
   getRandomBytes(): Promise<{ data: string }> {
     return this.request('POST', '/get_random_bytes');
   }

@@ -11,6 +11,7 @@ import type { AccountMailer } from '../../mail/account-mailer.js';
 import { assuranceLevel, availableAuthenticationMethods, type AuthenticationMethod } from '../../protocol/amr.js';
 import { normalizeEmail } from '../../protocol/email.js';
 import type { MetricsContext } from '../../protocol/metrics-context.js';
+import type { PushNotifier } from '../../push/model.js';
 import type { VerificationMethod } from '../../protocol/verification.js';
 import type { Clock, RandomSource } from '../../runtime.js';
 import type { AddressClaims } from '../emails/address-claims.js';
@@ -69,6 +70,8 @@ export interface AccountDeps {
   mail: AccountMailer;
   securityEvents: AccountEvents;
   reminders: VerificationReminders;
+  /** Tells the account's devices it is gone (read before the deletion takes them). */
+  push: Pick<PushNotifier, 'recipients' | 'accountDestroyed'>;
   clock: Clock;
   random: RandomSource;
   logger: Logger;
@@ -316,8 +319,10 @@ export class AccountService {
     } else if (!session) {
       throw AppError.invalidToken('Deleting an account without a password needs its session token');
     }
+    const devices = await this.deps.push.recipients(record.account.uid);
     await store.delete(record.account.uid);
     this.deps.logger.info({ uid: record.account.uid.toString('hex') }, 'account deleted');
+    await this.deps.push.accountDestroyed(devices);
   }
 
   // ---- used by other features ------------------------------------------------------------------

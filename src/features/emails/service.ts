@@ -7,6 +7,7 @@ import type { Db } from '../../db/index.js';
 import { AppError, ERRNO } from '../../errors.js';
 import type { RequestContext } from '../../http/context.js';
 import { signinDetails, type AccountMailer } from '../../mail/account-mailer.js';
+import type { PushNotifier } from '../../push/model.js';
 import type { Clock } from '../../runtime.js';
 import type { AccountRecord } from '../account/model.js';
 import type { AccountService } from '../account/service.js';
@@ -19,6 +20,8 @@ export interface EmailsDeps {
   sessions: Pick<SessionService, 'verifyByCode' | 'verifySession'>;
   customs: Customs;
   mail: AccountMailer;
+  /** Payloadless pushes that make the account's devices refetch its state (FxA's accountVerify / accountConfirm). */
+  push: Pick<PushNotifier, 'accountVerify' | 'accountConfirm'>;
   clock: Clock;
   logger: Logger;
 }
@@ -56,13 +59,18 @@ export class EmailsService {
     const record = await this.deps.accounts.get(uid);
     await customs.check('recoveryEmailVerifyCode', { ip: ctx.ip, email: record.primary.normalizedEmail });
     const isAccountCode = constantTimeEqual(code, record.account.emailCode);
-    const newlyVerified = await db.transaction(async () => {
+    const { confirmed, newlyVerified } = await db.transaction(async () => {
       const confirmed = await sessions.verifyByCode(uid, code);
       if (confirmed === 0 && !isAccountCode) throw new AppError(ERRNO.INVALID_VERIFICATION_CODE);
-      return record.account.emailVerified ? false : accounts.markVerified(uid);
+      return { confirmed, newlyVerified: record.account.emailVerified ? false : await accounts.markVerified(uid) };
     });
     this.deps.logger.info({ uid: uid.toString('hex'), accountVerified: newlyVerified }, 'confirmed by link');
-    if (newlyVerified) await this.welcome(record, ctx);
+    if (newlyVerified) {
+      await this.deps.push.accountVerify(uid);
+      await this.welcome(record, ctx);
+    } else if (confirmed > 0) {
+      await this.deps.push.accountConfirm(uid);
+    }
   }
 
   /** `/session/verify_code`: the 6-digit code mailed for this sign-in (or sign-up). */
@@ -80,8 +88,10 @@ export class EmailsService {
     });
     this.deps.logger.info({ uid: session.uid.toString('hex'), accountVerified: !accountWasVerified }, 'confirmed by code');
     if (!accountWasVerified) {
+      await this.deps.push.accountVerify(session.uid);
       await this.welcome(record, ctx);
     } else if (!session.verified) {
+      await this.deps.push.accountConfirm(session.uid);
       await this.deps.mail.notify('newDeviceLogin', record, ctx, {
         signin: signinDetails(session.userAgent, ctx.ip, clock.now()),
       });

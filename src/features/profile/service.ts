@@ -4,6 +4,7 @@
 
 import type { Db } from '../../db/index.js';
 import { AppError, ERRNO, ProfileError } from '../../errors.js';
+import type { PushNotifier } from '../../push/model.js';
 import type { AccountRecord } from '../account/model.js';
 import type { VerifiedAccessToken } from '../oauth/model.js';
 import { tokenAllows } from './scopes.js';
@@ -22,6 +23,8 @@ export interface ProfileDeps {
   accounts: ProfileAccounts;
   /** The URL of an avatar image by id (Mozilla's `img.url` template). */
   avatarUrl(id: string): string;
+  /** Tells the account's devices to refetch the profile. */
+  push: Pick<PushNotifier, 'profileUpdated'>;
 }
 
 /** Mozilla's `img.defaultAvatarId`: the avatar of an account that never chose one. */
@@ -83,6 +86,8 @@ export class ProfileService {
       await this.deps.store.setDisplayName(token.uid, displayName === '' ? null : displayName);
       await this.deps.accounts.markProfileChanged(token.uid);
     });
+    // After the commit, so a device that refetches at once sees the new name.
+    await this.deps.push.profileUpdated(token.uid);
   }
 
   /** Avatar upload is not supported yet: every account has the default one. */

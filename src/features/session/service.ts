@@ -148,6 +148,22 @@ export class SessionService {
     });
   }
 
+  /** The user agent of the sign-in of `uid` waiting on `verificationId` (one another device may approve), if any. */
+  async findPending(uid: Buffer, verificationId: Buffer): Promise<UserAgentFields | undefined> {
+    return this.deps.store.findPendingSession(uid, verificationId);
+  }
+
+  /**
+   * Confirms the sign-in waiting on `verificationId` from another session of the account
+   * (`/session/verify/verify_push`), as `verifySession` confirms the caller's own.
+   */
+  async verifyPending(uid: Buffer, verificationId: Buffer, method: SessionVerificationMethod): Promise<void> {
+    await this.confirm(uid, verificationId, {
+      verificationMethod: SESSION_VERIFICATION_METHOD[method],
+      verifiedAt: this.deps.clock.now(),
+    });
+  }
+
   private confirm(uid: Buffer, verificationId: Buffer, mark: VerifiedMark): Promise<number> {
     return this.deps.db.transaction(async () => {
       const confirmed = await this.deps.store.verifyByVerificationId(uid, verificationId, mark);

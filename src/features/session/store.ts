@@ -3,6 +3,7 @@
 
 import { precompiled, type Db } from '../../db/index.js';
 import type { KeyFetchRow, SessionRow } from '../../db/schema.js';
+import type { UserAgentFields } from '../../http/user-agent.js';
 import type { AccountSession, StoredKeyFetch, StoredSession } from './model.js';
 
 const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
@@ -184,6 +185,16 @@ export class SessionStore {
       .where('tokenVerificationId', '=', verificationId)
       .executeTakeFirst();
     return Number(sessions.numUpdatedRows) + Number(keyFetches.numUpdatedRows);
+  }
+
+  /** The user agent of the session of `uid` that still waits on `verificationId`, if one does. */
+  async findPendingSession(uid: Buffer, verificationId: Buffer): Promise<UserAgentFields | undefined> {
+    return this.db.current
+      .selectFrom('sessionTokens')
+      .select(['uaBrowser', 'uaBrowserVersion', 'uaOS', 'uaOSVersion', 'uaDeviceType', 'uaFormFactor'])
+      .where('uid', '=', uid)
+      .where('tokenVerificationId', '=', verificationId)
+      .executeTakeFirst();
   }
 
   async insertKeyFetch(row: KeyFetchRow): Promise<void> {
