@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
+import { deviceCommandRoutes } from './features/devices/command-routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
 import { registerDiscovery } from './features/oauth/discovery.js';
@@ -191,6 +192,12 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     }),
     ...clientRoutes({ clients: services.clients }),
     ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
+    // Device command queue and devices/notify: the caller is the token's account and device.
+    ...deviceCommandRoutes({
+      commands: services.deviceCommands,
+      auth: sessionAuth,
+      caller: (session) => ({ uid: session.uid, deviceId: session.deviceId }),
+    }),
     ...retiredRoutes(),
   ]);
   await registerProfileApi(server, authenticator, { profiles: services.profiles, accessTokens: services.accessTokens });

@@ -28,6 +28,9 @@ import type { AccessTokenVerifier } from './features/oauth/model.js';
 import { SigningKeys } from './features/oauth/signing-keys.js';
 import { ProfileService } from './features/profile/service.js';
 import { ProfileStore } from './features/profile/store.js';
+import { DeviceCommandStore } from './features/devices/command-store.js';
+import { DeviceCommandService, type CommandPush } from './features/devices/command-service.js';
+import { DeviceStore } from './features/devices/store.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
@@ -53,6 +56,8 @@ export interface ServiceOverrides {
   scrypt?: ScryptFunction;
   /** Verifies OAuth access tokens for the profile API (tests inject one until the real verifier is wired). */
   accessTokens?: AccessTokenVerifier;
+  /** Web Push as the device command queue uses it (tests inject a recording one). */
+  commandPush?: CommandPush;
 }
 
 export interface Services {
@@ -85,6 +90,8 @@ export interface Services {
   /** BrowserID certificates and support documents. */
   browserId: BrowserIdService;
   profiles: ProfileService;
+  /** The device command queue (invoke_command, device/commands) and devices/notify. */
+  deviceCommands: DeviceCommandService;
   healthChecks: HealthCheck[];
   /** This app's Prometheus registry and the counters every part reports to. */
   metrics: Metrics;
@@ -289,6 +296,24 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     avatarUrl: (id) => `${config.publicUrl.replace(/\/+$/, '')}/profile/a/${id}`,
   });
 
+  // ---- Device command queue (PROTOCOL.md §9.3) ----------------------------------------------
+  // Its push is the Web Push sender (src/push) once that is built here; until then an injected
+  // one, else none: commands are queued and answered `notified: false`, notifications dropped.
+  const commandPush: CommandPush = overrides.commandPush ?? {
+    commandReceived: async () => ({ notified: false, error: 'pushUnavailable' }),
+    notify: async () => {},
+  };
+  const deviceCommands = new DeviceCommandService({
+    db,
+    store: new DeviceCommandStore(db),
+    devices: new DeviceStore(db),
+    push: commandPush,
+    clock,
+    logger,
+    publicUrl: config.publicUrl,
+  });
+  // ---- end of the device command queue ------------------------------------------------------
+
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
@@ -316,6 +341,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     authenticateSession,
     browserId,
     profiles,
+    deviceCommands,
     healthChecks,
     metrics,
     async close() {
