@@ -16,15 +16,7 @@ import type { AvailableCommands } from '../src/features/devices/model.js';
 import { DeviceStore } from '../src/features/devices/store.js';
 import type { CommandNotice, NotifyTargets } from '../src/push/model.js';
 import { ManualClock } from '../src/runtime.js';
-import {
-  BEYOND_SIGNIN_SHORTCUTS,
-  DAY,
-  expectError,
-  expectRejectedWithoutChange,
-  PASSWORD,
-  signUpVerified,
-  uniqueEmail,
-} from './helpers/flows.js';
+import { BEYOND_SIGNIN_SHORTCUTS, DAY, expectRejectedWithoutChange, PASSWORD, signUpVerified, uniqueEmail } from './helpers/flows.js';
 import { startInstancePair, startTestServer, type TestServer } from './helpers/server.js';
 
 const OPEN_URI = 'https://identity.mozilla.com/cmd/open-uri';
@@ -131,7 +123,7 @@ interface Page {
 const invoke = (client: AuthClient, sessionToken: string, body: InvokeBody) =>
   client.request<InvokeResponse>('POST', '/account/devices/invoke_command', { token: tokenOf(sessionToken), body });
 
-const readCommands = (client: AuthClient, sessionToken: string, query: Record<string, string | number> = {}) =>
+const readCommands = (client: AuthClient, sessionToken: string, query: Record<string, string | number | undefined> = {}) =>
   client.request<Page>('GET', '/account/device/commands', { token: tokenOf(sessionToken), query });
 
 const notify = (client: AuthClient, sessionToken: string, body: Record<string, unknown>) =>
@@ -345,7 +337,12 @@ describe('device commands', () => {
     await send(CLOSE_URI, 3600);
     const expiries = (await storedRows(server, pair.target.deviceId)).map((row) => Number(row.expiresAt) - now);
     const kept = (seconds: number) => (seconds + 1) * SECOND; // pushbox's grain, from a whole second
-    assert.deepEqual(expiries, [kept(MAX_COMMAND_TTL_SECONDS), kept(MAX_COMMAND_TTL_SECONDS), kept(MAX_COMMAND_TTL_SECONDS), kept(3600)]);
+    assert.deepEqual(expiries, [
+      kept(MAX_COMMAND_TTL_SECONDS),
+      kept(MAX_COMMAND_TTL_SECONDS),
+      kept(MAX_COMMAND_TTL_SECONDS),
+      kept(3600),
+    ]);
     assert.deepEqual(
       push.received.map((r) => r.notice.ttlSeconds),
       [30 * 24 * 3600, COMMAND_RECEIVED_PUSH_TTL_SECONDS, 10_000_000, 3600],
@@ -445,7 +442,8 @@ describe('device commands', () => {
     await expectRejectedWithoutChange(server, () => invoke(server.client, unverified.sessionToken, body), 104, 400);
     await expectRejectedWithoutChange(
       server,
-      () => notify(server.client, unverified.sessionToken, { to: 'all', payload: { version: 1, command: 'fxaccounts:profile_updated' } }),
+      () =>
+        notify(server.client, unverified.sessionToken, { to: 'all', payload: { version: 1, command: 'fxaccounts:profile_updated' } }),
       104,
       400,
     );
@@ -492,23 +490,26 @@ describe('device commands', () => {
   });
 
   describe('POST /account/devices/notify', () => {
-    const collectionChanged = { version: 1, command: 'sync:collection_changed', data: { collections: ['clients'], reason: 'sendtab' } };
+    const collectionChanged = {
+      version: 1,
+      command: 'sync:collection_changed',
+      data: { collections: ['clients'], reason: 'sendtab' },
+    };
 
     test('relays a payload of the push schema to all devices (minus excluded) or to named ones, with its TTL', async () => {
       push.reset();
       const pair = await devicePair(server);
       const sender = pair.sender.deviceId.toString('hex');
       const target = pair.target.deviceId.toString('hex');
-      assert.deepEqual(await notify(server.client, pair.sender.sessionToken, { to: 'all', excluded: [sender], payload: collectionChanged, TTL: 60 }), {});
+      assert.deepEqual(
+        await notify(server.client, pair.sender.sessionToken, { to: 'all', excluded: [sender], payload: collectionChanged, TTL: 60 }),
+        {},
+      );
       assert.deepEqual(await notify(server.client, pair.sender.sessionToken, { to: [target], payload: collectionChanged }), {});
       const passwordReset = { version: 1, command: 'fxaccounts:password_reset' };
       await notify(server.client, pair.sender.sessionToken, { to: 'all', payload: passwordReset });
       assert.equal(push.notified.length, 3);
-      const [all, named, plain] = push.notified as [
-        (typeof push.notified)[0],
-        (typeof push.notified)[0],
-        (typeof push.notified)[0],
-      ];
+      const [all, named, plain] = push.notified as [(typeof push.notified)[0], (typeof push.notified)[0], (typeof push.notified)[0]];
       assert.ok(all.uid.equals(pair.sender.uid));
       assert.equal(all.targets.to, 'all');
       assert.deepEqual(
@@ -580,8 +581,7 @@ test('oversize payloads are 107 when the body limit lets them through', async ()
     // Multi-byte characters count as the bytes they take.
     await expectRejectedWithoutChange(
       server,
-      () =>
-        invoke(server.client, pair.sender.sessionToken, { ...body(11), payload: { blob: 'é'.repeat(40_000) } }),
+      () => invoke(server.client, pair.sender.sessionToken, { ...body(11), payload: { blob: 'é'.repeat(40_000) } }),
       107,
       400,
     );

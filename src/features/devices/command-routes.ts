@@ -111,7 +111,7 @@ export function deviceCommandRoutes<T>({ commands, auth, caller }: DeviceCommand
       tag: TAG,
       summary: "Push a message to the account's devices",
       description:
-        "`payload` must match FxA's push payload schema (`{}` only with `_endpointAction: \"accountVerify\"`, a payloadless push), " +
+        '`payload` must match FxA\'s push payload schema (`{}` only with `_endpointAction: "accountVerify"`, a payloadless push), ' +
         'else errno 107. `to` is `"all"` (minus `excluded`) or a list of device ids; `TTL` is the push TTL in seconds (default 0). ' +
         'Delivery problems are not reported.',
       auth: { strategy: auth, verifiedEmail: true, confirmedToken: true },

@@ -93,10 +93,7 @@ export const PUSH_PAYLOAD_SCHEMA = Type.Union([
   pushMessage('fxaccounts:account_destroyed', Type.Object({ uid: Type.String() }, strict)),
   pushMessage(
     'fxaccounts:command_received',
-    Type.Object(
-      { command: Type.String(), index: Type.Integer(), sender: Type.Optional(Type.String()), url: Type.String() },
-      strict,
-    ),
+    Type.Object({ command: Type.String(), index: Type.Integer(), sender: Type.Optional(Type.String()), url: Type.String() }, strict),
   ),
 ]);
 export type PushPayload = Static<typeof PUSH_PAYLOAD_SCHEMA>;
@@ -242,16 +239,14 @@ export class DeviceCommandService {
     const count = Math.max(0, Math.min(MAX_COMMANDS_PER_READ, Math.floor(limit)));
     // One more than asked tells whether the page is the last.
     const rows = count === 0 ? [] : await store.list(caller.uid, deviceId, from, count + 1, clock.now());
-    const messages = rows.slice(0, count).map(
-      (row): CommandMessage => ({
-        index: row.index,
-        data: {
-          command: row.command,
-          payload: JSON.parse(row.payload) as Record<string, unknown>,
-          ...(row.sender ? { sender: row.sender.toString('hex') } : {}),
-        },
-      }),
-    );
+    const messages = rows.slice(0, count).map((row): CommandMessage => ({
+      index: row.index,
+      data: {
+        command: row.command,
+        payload: JSON.parse(row.payload) as Record<string, unknown>,
+        ...(row.sender ? { sender: row.sender.toString('hex') } : {}),
+      },
+    }));
     if (messages.length > 0) {
       logger.info(
         { uid: caller.uid.toString('hex'), target: deviceId.toString('hex'), indexes: messages.map((m) => m.index) },
