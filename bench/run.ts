@@ -21,9 +21,9 @@
 // BENCH_SERVER_NODE_ARGS (extra node flags for the server, e.g. "--max-semi-space-size=2").
 
 import { createECDH, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { AuthClient, hawkHeader } from '../src/client/index.js';
@@ -513,15 +513,15 @@ async function startPushSink(): Promise<PushSink> {
 }
 
 /**
- * Writes a device row for `sessionToken` straight into the server's SQLite file (the server
- * runs with SQLITE_LOCKING=normal for this), with a push subscription on the sink and Send
- * Tab in its availableCommands: the row POST /v1/account/device would store.
+ * Writes a device row for `sessionToken` straight into the SQLite file of a stopped server,
+ * with a push subscription on the sink and Send Tab in its availableCommands: the row
+ * POST /v1/account/device would store.
  */
-function insertDevice(server: BenchServer, uid: string, sessionToken: string, pushCallback: string): Buffer {
+function insertDevice(dataDir: string, uid: string, sessionToken: string, pushCallback: string): Buffer {
   const id = randomBytes(16);
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  const database = new SQLite(join(server.dataDir, 'accounts.sqlite'), { timeout: 5000 });
+  const database = new SQLite(join(dataDir, 'accounts.sqlite'), { timeout: 5000 });
   try {
     database
       .prepare(
@@ -549,30 +549,38 @@ function insertDevice(server: BenchServer, uid: string, sessionToken: string, pu
 
 async function measureCommands(generator: LoadGenerator): Promise<void> {
   log(`\n[5] device commands: invoke_command and device/commands vs bare GET /__lbheartbeat__, ${CONNECTIONS} connections`);
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fxa-bench-commands-'));
   const sink = await startPushSink();
-  // Its own server: the bench writes device rows into its SQLite file, so it cannot hold the
-  // file exclusively (a little more work per statement than the default, so these figures
-  // are on the cautious side). PUSH_ALLOW_LOOPBACK lets the Web Push sender deliver to the
-  // sink on 127.0.0.1 (the push feature's setting; without it pushes to loopback are refused
-  // and counted as not notified).
-  const server = await startServer({
-    scryptConcurrency: T,
-    env: { SQLITE_LOCKING: 'normal', PUSH_ALLOW_LOOPBACK: 'true' },
-    nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean),
-  });
+  let server: BenchServer | undefined;
   const cpus = availableParallelism();
   let pinned = false;
   try {
-    const client = new AuthClient(`${server.origin}/v1`);
+    // A first server makes the account and its two sessions; with it stopped, the bench writes
+    // the two device rows into its SQLite file; then the measured server starts on that file,
+    // holding it exclusively as usual. PUSH_ALLOW_LOOPBACK lets the Web Push sender deliver to
+    // the sink on 127.0.0.1 (the push feature's setting; without it a push to loopback is
+    // refused, and the phase says the figures leave Web Push out).
+    const setup = await startServer({ scryptConcurrency: T, dataDir, nodeArgs });
     const email = `bench.commands.${process.pid}@example.com`;
-    const signup = await client.signUp(email, PASSWORD);
-    await client.verifyCode(signup.uid, await verifyCodeFromMail(server, email));
-    // The sign-up session is confirmed now; its copy is the target device's session.
-    const targetSession = (await client.sessionDuplicate(signup.sessionToken)).sessionToken;
+    let signup: { uid: string; sessionToken: string };
+    let targetSession: string;
+    try {
+      const client = new AuthClient(`${setup.origin}/v1`);
+      signup = await client.signUp(email, PASSWORD);
+      await client.verifyCode(signup.uid, await verifyCodeFromMail(setup, email));
+      // The sign-up session is confirmed now; its copy is the target device's session.
+      targetSession = (await client.sessionDuplicate(signup.sessionToken)).sessionToken;
+    } finally {
+      await setup.stop();
+    }
     const callback = (n: number) => `http://127.0.0.1:${sink.port}/wpush/v2/${n}`;
-    insertDevice(server, signup.uid, signup.sessionToken, callback(1));
-    const targetId = insertDevice(server, signup.uid, targetSession, callback(2));
+    insertDevice(dataDir, signup.uid, signup.sessionToken, callback(1));
+    const targetId = insertDevice(dataDir, signup.uid, targetSession, callback(2));
+    server = await startServer({ scryptConcurrency: T, dataDir, nodeArgs, env: { PUSH_ALLOW_LOOPBACK: 'true' } });
+    const measured = server;
 
+    const client = new AuthClient(`${measured.origin}/v1`);
     const body = JSON.stringify({
       target: targetId.toString('hex'),
       command: OPEN_URI,
@@ -605,23 +613,23 @@ async function measureCommands(generator: LoadGenerator): Promise<void> {
         id: tokenId.toString('hex'),
         keyHex: authKey.toString('hex'),
         publicHost: '127.0.0.1',
-        publicPort: server.port,
+        publicPort: measured.port,
       };
     };
     const common = {
       host: '127.0.0.1',
-      port: server.port,
+      port: measured.port,
       concurrency: CONNECTIONS,
       warmupMs: ms(600),
       durationMs: ms(3000),
-      serverPid: server.pid,
+      serverPid: measured.pid,
     };
     const kinds: { label: string; spec: LoadSpec; results: LoadResult[] }[] = [
       {
         label: 'bare /__lbheartbeat__',
         spec: {
           ...common,
-          request: { kind: 'static', requests: [`GET /__lbheartbeat__ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`] },
+          request: { kind: 'static', requests: [`GET /__lbheartbeat__ HTTP/1.1\r\nHost: 127.0.0.1:${measured.port}\r\n\r\n`] },
         },
         results: [],
       },
@@ -638,7 +646,7 @@ async function measureCommands(generator: LoadGenerator): Promise<void> {
       },
     ];
 
-    pinned = cpus >= 2 && pinToCpus(server.pid, '0') && pinToCpus(generator.pid, `1-${cpus - 1}`);
+    pinned = cpus >= 2 && pinToCpus(measured.pid, '0') && pinToCpus(generator.pid, `1-${cpus - 1}`);
     if (pinned) log(`  server pinned to CPU 0, load generator to CPUs 1-${cpus - 1}`);
     const pushesBefore = sink.received();
     // A B C C B A: each kind's phases average to the same moment.
@@ -652,7 +660,6 @@ async function measureCommands(generator: LoadGenerator): Promise<void> {
       describe(kind.label, combined);
       return combined;
     }) as [ReturnType<typeof combine>, ReturnType<typeof combine>, ReturnType<typeof combine>];
-    // Every invoke answered (in the windows or around them) should have pushed once.
     const invokes = invoke.byStatus['200'] ?? 0;
     log(`  pushes received by the sink during the load: ${pushes} (invoke_command answered 200 ${invokes} times inside the windows)`);
     for (const [name, mine] of [
@@ -679,17 +686,18 @@ async function measureCommands(generator: LoadGenerator): Promise<void> {
     });
     figures.push({
       name: 'command_received pushes delivered',
-      value: sent.notified ? `${pushes} for ~${invokes} commands` : `none (${sent.notifyError})`,
+      value: sent.notified ? `${pushes} (≈ every invoke, warm-up and drain included)` : `none (${sent.notifyError})`,
       target: '',
       verdict: 'info',
     });
   } finally {
-    if (pinned) {
+    if (pinned && server) {
       pinToCpus(server.pid, `0-${cpus - 1}`);
       pinToCpus(generator.pid, `0-${cpus - 1}`);
     }
-    await server.stop();
+    await server?.stop();
     await sink.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -30,7 +30,6 @@ import { ProfileService } from './features/profile/service.js';
 import { ProfileStore } from './features/profile/store.js';
 import { DeviceCommandStore } from './features/devices/command-store.js';
 import { DeviceCommandService, type CommandPush } from './features/devices/command-service.js';
-import { DeviceStore } from './features/devices/store.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
@@ -306,7 +305,6 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   const deviceCommands = new DeviceCommandService({
     db,
     store: new DeviceCommandStore(db),
-    devices: new DeviceStore(db),
     push: commandPush,
     clock,
     logger,

@@ -32,7 +32,6 @@ import { AppError, ERRNO } from '../../errors.js';
 import type { AccountPush, NotifyTargets } from '../../push/model.js';
 import type { Clock } from '../../runtime.js';
 import type { DeviceCommandStore } from './command-store.js';
-import type { DeviceStore } from './store.js';
 
 /** The command names a device can register (`availableCommands` keys) and be sent. */
 export const COMMAND_NAME_PATTERN = '^[a-zA-Z0-9._/\\-:]{1,100}$';
@@ -149,7 +148,6 @@ export type CommandPush = Pick<AccountPush, 'commandReceived' | 'notify'>;
 export interface DeviceCommandDeps {
   db: Db;
   store: DeviceCommandStore;
-  devices: Pick<DeviceStore, 'find'>;
   push: CommandPush;
   clock: Clock;
   logger: Logger;
@@ -172,11 +170,11 @@ export class DeviceCommandService {
 
   /** Queues the command for the target (123 unknown device, 157 command it does not offer) and pushes it the news. */
   async invoke(caller: CommandCaller, request: InvokeCommand): Promise<InvokeResult> {
-    const { db, store, devices, push, clock, logger } = this.deps;
+    const { db, store, push, clock, logger } = this.deps;
     const { uid } = caller;
-    const target = await devices.find(uid, request.target);
+    const target = await store.availableCommands(uid, request.target);
     if (!target) throw new AppError(ERRNO.DEVICE_UNKNOWN);
-    if (!Object.hasOwn(target.availableCommands, request.command)) throw new AppError(ERRNO.DEVICE_COMMAND_UNAVAILABLE);
+    if (!Object.hasOwn(target.commands, request.command)) throw new AppError(ERRNO.DEVICE_COMMAND_UNAVAILABLE);
 
     // 0 is a TTL like any other: only an absent one takes the default.
     const ttl = request.ttl ?? DEFAULT_COMMAND_TTL_SECONDS.get(request.command);

@@ -1,9 +1,15 @@
 // SQL for the device command queue (Mozilla's pushbox, PROTOCOL.md §9.3). Each device's
 // counter (`devices.lastCommandIndex`) hands out its queue's indexes; entries live in
 // `deviceCommands` until they expire. Every instance reads and writes the same tables.
+//
+// The statements run on every invoke_command and device/commands request are built once
+// and only re-bound per call: building a query with Kysely costs more than SQLite takes to
+// run it.
 
+import { CompiledQuery } from 'kysely';
 import type { Db } from '../../db/index.js';
-import type { DeviceCommandRow } from '../../db/schema.js';
+import type { DeviceCommandRow, DeviceRow } from '../../db/schema.js';
+import type { AvailableCommands } from './model.js';
 
 /** One queued command as the service sees it. */
 export interface QueuedCommand {
@@ -25,8 +31,77 @@ export interface NewQueuedCommand {
   expiresAt: number;
 }
 
+/**
+ * A query built once with placeholder values, re-bound by position: `bind(a, b, …)` puts
+ * the i-th value where the i-th placeholder was. Placeholders must be distinct parameters.
+ */
+function prebuilt<Row>(compiled: CompiledQuery<Row>, placeholders: readonly unknown[]) {
+  const positions = placeholders.map((placeholder) => {
+    const index = compiled.parameters.indexOf(placeholder);
+    if (index < 0 || compiled.parameters.lastIndexOf(placeholder) !== index) {
+      throw new Error('prebuilt: each placeholder must appear exactly once among the parameters');
+    }
+    return index;
+  });
+  return (...values: unknown[]): CompiledQuery<Row> => {
+    const parameters = [...compiled.parameters];
+    positions.forEach((position, i) => (parameters[position] = values[i]));
+    return CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>;
+  };
+}
+
+// Distinct placeholder values (Buffers are told apart by identity, numbers by value).
+const UID = Buffer.from('placeholder uid');
+const DEVICE = Buffer.from('placeholder device');
+const FROM = -7_000_001;
+const NOW = -7_000_002;
+const LIMIT = -7_000_003;
+
 export class DeviceCommandStore {
-  constructor(private readonly db: Db) {}
+  private readonly commandsOf;
+  private readonly bumpIndex;
+  private readonly readIndex;
+  private readonly page;
+
+  constructor(private readonly db: Db) {
+    const { kysely } = db;
+    this.commandsOf = prebuilt(
+      kysely.selectFrom('devices').select(['id', 'availableCommands']).where('uid', '=', UID).where('id', '=', DEVICE).compile(),
+      [UID, DEVICE],
+    );
+    this.bumpIndex = prebuilt(
+      kysely
+        .updateTable('devices')
+        .set((eb) => ({ lastCommandIndex: eb('lastCommandIndex', '+', 1) }))
+        .where('uid', '=', UID)
+        .where('id', '=', DEVICE)
+        .compile(),
+      [UID, DEVICE],
+    );
+    this.readIndex = prebuilt(
+      kysely.selectFrom('devices').select('lastCommandIndex').where('uid', '=', UID).where('id', '=', DEVICE).compile(),
+      [UID, DEVICE],
+    );
+    this.page = prebuilt(
+      kysely
+        .selectFrom('deviceCommands')
+        .select(['idx', 'command', 'payload', 'sender'])
+        .where('uid', '=', UID)
+        .where('deviceId', '=', DEVICE)
+        .where('idx', '>=', FROM)
+        .where('expiresAt', '>', NOW)
+        .orderBy('idx')
+        .limit(LIMIT)
+        .compile(),
+      [UID, DEVICE, FROM, NOW, LIMIT],
+    );
+  }
+
+  /** The device's id as stored and the commands it offers; undefined when the account has no such device. */
+  async availableCommands(uid: Buffer, deviceId: Buffer): Promise<{ id: Buffer; commands: AvailableCommands } | undefined> {
+    const [row] = await this.db.read(this.commandsOf(uid, deviceId) as CompiledQuery<Pick<DeviceRow, 'id' | 'availableCommands'>>);
+    return row && { id: row.id, commands: JSON.parse(row.availableCommands) as AvailableCommands };
+  }
 
   /**
    * Takes the device's next index: one atomic `lastCommandIndex = lastCommandIndex + 1`
@@ -36,20 +111,13 @@ export class DeviceCommandStore {
    * inside a transaction that also inserts the entry.
    */
   async nextIndex(uid: Buffer, deviceId: Buffer): Promise<number | null> {
-    const updated = await this.db.current
-      .updateTable('devices')
-      .set((eb) => ({ lastCommandIndex: eb('lastCommandIndex', '+', 1) }))
-      .where('uid', '=', uid)
-      .where('id', '=', deviceId)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return null;
-    const row = await this.db.current
-      .selectFrom('devices')
-      .select('lastCommandIndex')
-      .where('uid', '=', uid)
-      .where('id', '=', deviceId)
-      .executeTakeFirstOrThrow();
-    return Number(row.lastCommandIndex);
+    const updated = await this.db.current.executeQuery(this.bumpIndex(uid, deviceId));
+    if (Number(updated.numAffectedRows ?? 0) === 0) return null;
+    const { rows } = await this.db.current.executeQuery(
+      this.readIndex(uid, deviceId) as CompiledQuery<Pick<DeviceRow, 'lastCommandIndex'>>,
+    );
+    if (!rows[0]) throw new Error('device command index: the row just updated is not there');
+    return Number(rows[0].lastCommandIndex);
   }
 
   async insert(entry: NewQueuedCommand): Promise<void> {
@@ -70,17 +138,11 @@ export class DeviceCommandStore {
 
   /** Up to `limit` unexpired entries of the device with index ≥ `fromIndex`, oldest first. */
   async list(uid: Buffer, deviceId: Buffer, fromIndex: number, limit: number, now: number): Promise<QueuedCommand[]> {
-    const query = this.db.kysely
-      .selectFrom('deviceCommands')
-      .select(['idx', 'command', 'payload', 'sender'])
-      .where('uid', '=', uid)
-      .where('deviceId', '=', deviceId)
-      .where('idx', '>=', fromIndex)
-      .where('expiresAt', '>', now)
-      .orderBy('idx')
-      .limit(limit)
-      .compile();
-    const rows: Pick<DeviceCommandRow, 'idx' | 'command' | 'payload' | 'sender'>[] = await this.db.read(query);
+    const rows = await this.db.read(
+      this.page(uid, deviceId, fromIndex, now, limit) as CompiledQuery<
+        Pick<DeviceCommandRow, 'idx' | 'command' | 'payload' | 'sender'>
+      >,
+    );
     return rows.map((row) => ({ index: Number(row.idx), command: row.command, payload: row.payload, sender: row.sender }));
   }
 
