@@ -56,12 +56,19 @@ const DEVICE = Buffer.from('placeholder device');
 const FROM = -7_000_001;
 const NOW = -7_000_002;
 const LIMIT = -7_000_003;
+const INDEX = -7_000_004;
+const CREATED_AT = -7_000_005;
+const EXPIRES_AT = -7_000_006;
+const SENDER = Buffer.from('placeholder sender');
+const COMMAND = 'placeholder command';
+const PAYLOAD = 'placeholder payload';
 
 export class DeviceCommandStore {
   private readonly commandsOf;
   private readonly bumpIndex;
   private readonly readIndex;
   private readonly page;
+  private readonly add;
 
   constructor(private readonly db: Db) {
     const { kysely } = db;
@@ -95,6 +102,22 @@ export class DeviceCommandStore {
         .compile(),
       [UID, DEVICE, FROM, NOW, LIMIT],
     );
+    this.add = prebuilt(
+      kysely
+        .insertInto('deviceCommands')
+        .values({
+          uid: UID,
+          deviceId: DEVICE,
+          idx: INDEX,
+          command: COMMAND,
+          payload: PAYLOAD,
+          sender: SENDER,
+          createdAt: CREATED_AT,
+          expiresAt: EXPIRES_AT,
+        })
+        .compile(),
+      [UID, DEVICE, INDEX, COMMAND, PAYLOAD, SENDER, CREATED_AT, EXPIRES_AT],
+    );
   }
 
   /** The device's id as stored and the commands it offers; undefined when the account has no such device. */
@@ -121,19 +144,8 @@ export class DeviceCommandStore {
   }
 
   async insert(entry: NewQueuedCommand): Promise<void> {
-    await this.db.current
-      .insertInto('deviceCommands')
-      .values({
-        uid: entry.uid,
-        deviceId: entry.deviceId,
-        idx: entry.index,
-        command: entry.command,
-        payload: entry.payload,
-        sender: entry.sender,
-        createdAt: entry.createdAt,
-        expiresAt: entry.expiresAt,
-      })
-      .execute();
+    const { uid, deviceId, index, command, payload, sender, createdAt, expiresAt } = entry;
+    await this.db.current.executeQuery(this.add(uid, deviceId, index, command, payload, sender, createdAt, expiresAt));
   }
 
   /** Up to `limit` unexpired entries of the device with index ≥ `fromIndex`, oldest first. */
