@@ -5,7 +5,7 @@
 // strategy (session token or refresh token) fit alike.
 
 import { Type } from '@sinclair/typebox';
-import { AppError, ERRNO } from '../../errors.js';
+import { ERRNO } from '../../errors.js';
 import type { AuthStrategy } from '../../http/auth.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { body, emptyObject, hex, hexOut } from '../../http/schemas.js';
@@ -75,9 +75,6 @@ export function deviceCommandRoutes<T>({ commands, auth, caller }: DeviceCommand
         notifyError: Type.Optional(Type.String()),
       }),
       async handler({ auth: { token }, body: request }) {
-        if (Buffer.byteLength(JSON.stringify(request.payload)) > MAX_COMMAND_PAYLOAD_BYTES) {
-          throw AppError.invalidParameter('payload', ['payload']);
-        }
         return commands.invoke(caller(token), {
           target: Buffer.from(request.target, 'hex'),
           command: request.command,

@@ -168,10 +168,15 @@ export class DeviceCommandService {
     this.commandsUrl = `${deps.publicUrl.replace(/\/+$/, '')}/v1/account/device/commands`;
   }
 
-  /** Queues the command for the target (123 unknown device, 157 command it does not offer) and pushes it the news. */
+  /**
+   * Queues the command for the target (107 payload too large, 123 unknown device, 157 command
+   * it does not offer) and pushes it the news.
+   */
   async invoke(caller: CommandCaller, request: InvokeCommand): Promise<InvokeResult> {
     const { db, store, push, clock, logger } = this.deps;
     const { uid } = caller;
+    const payload = JSON.stringify(request.payload);
+    if (Buffer.byteLength(payload) > MAX_COMMAND_PAYLOAD_BYTES) throw AppError.invalidParameter('payload', ['payload']);
     const target = await store.availableCommands(uid, request.target);
     if (!target) throw new AppError(ERRNO.DEVICE_UNKNOWN);
     if (!Object.hasOwn(target.commands, request.command)) throw new AppError(ERRNO.DEVICE_COMMAND_UNAVAILABLE);
@@ -189,21 +194,21 @@ export class DeviceCommandService {
         deviceId: target.id,
         index: next,
         command: request.command,
-        payload: JSON.stringify(request.payload),
+        payload,
         sender: caller.deviceId,
         createdAt: now,
         expiresAt: commandExpiresAt(now, storedTtl),
       });
       return next;
     });
-    const tags = {
+    const tags = () => ({
       uid: uid.toString('hex'),
       target: target.id.toString('hex'),
       sender: caller.deviceId?.toString('hex'),
       index,
       command: request.command,
-    };
-    logger.info(tags, 'device.command.invoked');
+    });
+    if (logger.isLevelEnabled('info')) logger.info(tags(), 'device.command.invoked');
 
     let notified: boolean;
     let notifyError: string | undefined;
@@ -221,7 +226,7 @@ export class DeviceCommandService {
       // The contract says it does not throw; the command is queued either way.
       notified = false;
       notifyError = 'unknown';
-      logger.warn({ ...tags, err }, 'device.command.notifyError');
+      logger.warn({ ...tags(), err }, 'device.command.notifyError');
     }
     await this.purgeNowAndThen();
     return notifyError === undefined ? { enqueued: true, notified } : { enqueued: true, notified, notifyError };
@@ -245,7 +250,7 @@ export class DeviceCommandService {
         ...(row.sender ? { sender: row.sender.toString('hex') } : {}),
       },
     }));
-    if (messages.length > 0) {
+    if (messages.length > 0 && logger.isLevelEnabled('info')) {
       logger.info(
         { uid: caller.uid.toString('hex'), target: deviceId.toString('hex'), indexes: messages.map((m) => m.index) },
         'device.command.retrieved',
