@@ -33,7 +33,10 @@ export interface StaticRequests {
 export interface HawkRequests {
   kind: 'hawk';
   method: string;
+  /** Path and query, as signed. */
   path: string;
+  /** A JSON body sent with every request (Hawk without a payload hash, which FxA makes optional). */
+  body?: string;
   /** Hawk id: the tokenId as hex. */
   id: string;
   /** The MAC key (authKey) as hex. */
@@ -270,6 +273,9 @@ function requestSource(spec: LoadSpec, index: number): () => string {
   }
   const key = Buffer.from(request.keyHex, 'hex');
   const hostHeader = `${request.publicHost}:${request.publicPort}`;
+  const content =
+    request.body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(request.body)}\r\n`;
+  const bodyText = request.body ?? '';
   const prefix = `${randomBytes(3).toString('hex')}${index.toString(36)}x`;
   let counter = 0;
   return () => {
@@ -283,7 +289,7 @@ function requestSource(spec: LoadSpec, index: number): () => string {
       ts: Math.floor(Date.now() / 1000),
       nonce: prefix + (counter++).toString(36),
     });
-    return `${request.method} ${request.path} HTTP/1.1\r\nHost: ${hostHeader}\r\nAuthorization: ${authorization}\r\n\r\n`;
+    return `${request.method} ${request.path} HTTP/1.1\r\nHost: ${hostHeader}\r\nAuthorization: ${authorization}\r\n${content}\r\n${bodyText}`;
   };
 }
 

@@ -7,6 +7,9 @@
 //   4. OAuth: POST /v1/verify (JWT and opaque access tokens) and POST /v1/introspect (opaque)
 //      throughput ÷ oidc-provider's introspection endpoint on its opaque access tokens, same
 //      machine, same CPU (target ≥ 2.0 each), with each side's CPU time per request
+//   5. Device commands: Hawk POST /v1/account/devices/invoke_command (queue + command_received
+//      push to a loopback sink) and GET /v1/account/device/commands throughput ÷ the bare route
+//      of the same server, with the server's CPU time per request (informational)
 //
 // Phases of a comparison alternate (A B B A …) so slow drift in background load hits both
 // sides alike. Exits 0 whether figures pass or fail; 1 only if a figure could not be measured.
@@ -14,12 +17,15 @@
 // Knobs (environment): SCRYPT_CONCURRENCY (T, default CPU count), BENCH_SCALE (multiplies
 // every phase length, default 1), BENCH_CONNECTIONS (HTTP phases, default 32),
 // BENCH_CPU_PROF_DIR (run the server under --cpu-prof, profiles written there; summarise one
-// with `node --import tsx bench/profile.ts <file>`), BENCH_ONLY (comma list: login,hawk,oauth),
+// with `node --import tsx bench/profile.ts <file>`), BENCH_ONLY (comma list: login,hawk,oauth,commands),
 // BENCH_SERVER_NODE_ARGS (extra node flags for the server, e.g. "--max-semi-space-size=2").
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { createECDH, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { AuthClient, hawkHeader } from '../src/client/index.js';
 import { deriveToken, quickStretchV1 } from '../src/crypto/index.js';
 import { hawkAuthorization, startLoadGenerator, type LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
@@ -477,6 +483,224 @@ async function measureOAuth(server: BenchServer, generator: LoadGenerator, accou
   }
 }
 
+// ---- device commands ---------------------------------------------------------------------------
+
+const OPEN_URI = 'https://identity.mozilla.com/cmd/open-uri';
+
+interface PushSink {
+  port: number;
+  /** Push messages received so far. */
+  received(): number;
+  close(): Promise<void>;
+}
+
+/** A push service on loopback: takes every message and answers 201, as autopush does. */
+async function startPushSink(): Promise<PushSink> {
+  let received = 0;
+  const sink = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      received++;
+      response.writeHead(201, { location: `http://127.0.0.1/m/${received}` }).end();
+    });
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (sink.address() as { port: number }).port,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => sink.close(() => resolve())),
+  };
+}
+
+/**
+ * Writes a device row for `sessionToken` straight into the SQLite file of a stopped server,
+ * with a push subscription on the sink and Send Tab in its availableCommands: the row
+ * POST /v1/account/device would store.
+ */
+function insertDevice(dataDir: string, uid: string, sessionToken: string, pushCallback: string): Buffer {
+  const id = randomBytes(16);
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  const database = new SQLite(join(dataDir, 'accounts.sqlite'), { timeout: 5000 });
+  try {
+    database
+      .prepare(
+        'INSERT INTO devices (uid, id, sessionTokenId, refreshTokenId, name, type, createdAt, pushCallback, pushPublicKey,' +
+          ' pushAuthKey, pushEndpointExpired, availableCommands, lastAccessTime, lastCommandIndex)' +
+          ' VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, NULL, 0)',
+      )
+      .run(
+        Buffer.from(uid, 'hex'),
+        id,
+        deriveToken('sessionToken', Buffer.from(sessionToken, 'hex')).tokenId,
+        'Bench device',
+        'desktop',
+        Date.now(),
+        pushCallback,
+        ecdh.getPublicKey().toString('base64url'),
+        randomBytes(16).toString('base64url'),
+        JSON.stringify({ [OPEN_URI]: JSON.stringify({ kid: 'bench', IV: 'x', hmac: 'x', ciphertext: 'x' }) }),
+      );
+  } finally {
+    database.close();
+  }
+  return id;
+}
+
+async function measureCommands(generator: LoadGenerator): Promise<void> {
+  log(`\n[5] device commands: invoke_command and device/commands vs bare GET /__lbheartbeat__, ${CONNECTIONS} connections`);
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean);
+  const dataDir = mkdtempSync(join(tmpdir(), 'fxa-bench-commands-'));
+  const sink = await startPushSink();
+  let server: BenchServer | undefined;
+  const cpus = availableParallelism();
+  let pinned = false;
+  try {
+    // A first server makes the account and its two sessions; with it stopped, the bench writes
+    // the two device rows into its SQLite file; then the measured server starts on that file,
+    // holding it exclusively as usual. PUSH_ALLOW_LOOPBACK lets the Web Push sender deliver to
+    // the sink on 127.0.0.1 (the push feature's setting; without it a push to loopback is
+    // refused, and the phase says the figures leave Web Push out).
+    const setup = await startServer({ scryptConcurrency: T, dataDir, nodeArgs });
+    const email = `bench.commands.${process.pid}@example.com`;
+    let signup: { uid: string; sessionToken: string };
+    let targetSession: string;
+    try {
+      const client = new AuthClient(`${setup.origin}/v1`);
+      signup = await client.signUp(email, PASSWORD);
+      await client.verifyCode(signup.uid, await verifyCodeFromMail(setup, email));
+      // The sign-up session is confirmed now; its copy is the target device's session.
+      targetSession = (await client.sessionDuplicate(signup.sessionToken)).sessionToken;
+    } finally {
+      await setup.stop();
+    }
+    const callback = (n: number) => `http://127.0.0.1:${sink.port}/wpush/v2/${n}`;
+    insertDevice(dataDir, signup.uid, signup.sessionToken, callback(1));
+    const targetId = insertDevice(dataDir, signup.uid, targetSession, callback(2));
+    server = await startServer({ scryptConcurrency: T, dataDir, nodeArgs, env: { PUSH_ALLOW_LOOPBACK: 'true' } });
+    const measured = server;
+
+    const client = new AuthClient(`${measured.origin}/v1`);
+    const body = JSON.stringify({
+      target: targetId.toString('hex'),
+      command: OPEN_URI,
+      // The size of a Send Tab payload: one encrypted tab.
+      payload: { encrypted: randomBytes(300).toString('base64url') },
+    });
+    const sent = await client.request<{ enqueued: boolean; notified: boolean; notifyError?: string }>(
+      'POST',
+      '/account/devices/invoke_command',
+      { token: { kind: 'sessionToken', tokenData: signup.sessionToken }, body: JSON.parse(body) as unknown },
+    );
+    const page = await client.request<{ messages: unknown[] }>('GET', '/account/device/commands', {
+      token: { kind: 'sessionToken', tokenData: targetSession },
+      query: { index: 1, limit: 1 },
+    });
+    if (!sent.enqueued || page.messages.length !== 1) throw new Error(`commands do not work: ${JSON.stringify({ sent, page })}`);
+    log(
+      sent.notified
+        ? `  pushes go to the sink on 127.0.0.1:${sink.port}`
+        : `  the push was not delivered (notifyError ${sent.notifyError}): these figures leave Web Push out`,
+    );
+
+    const hawk = (sessionToken: string, method: string, path: string, requestBody?: string): LoadSpec['request'] => {
+      const { tokenId, authKey } = deriveToken('sessionToken', Buffer.from(sessionToken, 'hex'));
+      return {
+        kind: 'hawk',
+        method,
+        path,
+        body: requestBody,
+        id: tokenId.toString('hex'),
+        keyHex: authKey.toString('hex'),
+        publicHost: '127.0.0.1',
+        publicPort: measured.port,
+      };
+    };
+    const common = {
+      host: '127.0.0.1',
+      port: measured.port,
+      concurrency: CONNECTIONS,
+      warmupMs: ms(600),
+      durationMs: ms(3000),
+      serverPid: measured.pid,
+    };
+    const kinds: { label: string; spec: LoadSpec; results: LoadResult[] }[] = [
+      {
+        label: 'bare /__lbheartbeat__',
+        spec: {
+          ...common,
+          request: { kind: 'static', requests: [`GET /__lbheartbeat__ HTTP/1.1\r\nHost: 127.0.0.1:${measured.port}\r\n\r\n`] },
+        },
+        results: [],
+      },
+      {
+        label: 'invoke_command',
+        spec: { ...common, request: hawk(signup.sessionToken, 'POST', '/v1/account/devices/invoke_command', body) },
+        results: [],
+      },
+      {
+        // What the push's URL asks for: one command, by its index.
+        label: 'device/commands',
+        spec: { ...common, request: hawk(targetSession, 'GET', '/v1/account/device/commands?index=1&limit=1') },
+        results: [],
+      },
+    ];
+
+    pinned = cpus >= 2 && pinToCpus(measured.pid, '0') && pinToCpus(generator.pid, `1-${cpus - 1}`);
+    if (pinned) log(`  server pinned to CPU 0, load generator to CPUs 1-${cpus - 1}`);
+    const pushesBefore = sink.received();
+    // A B C C B A: each kind's phases average to the same moment.
+    for (let round = 0; round < 2; round++) {
+      for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) kind.results.push(await generator.run(kind.spec));
+    }
+    const pushes = sink.received() - pushesBefore;
+
+    const [bare, invoke, read] = kinds.map((kind) => {
+      const combined = combine(kind.results);
+      describe(kind.label, combined);
+      return combined;
+    }) as [ReturnType<typeof combine>, ReturnType<typeof combine>, ReturnType<typeof combine>];
+    const invokes = invoke.byStatus['200'] ?? 0;
+    log(`  pushes received by the sink during the load: ${pushes} (invoke_command answered 200 ${invokes} times inside the windows)`);
+    for (const [name, mine] of [
+      ['invoke_command', invoke],
+      ['device/commands', read],
+    ] as const) {
+      const ratio = mine.rps / bare.rps;
+      log(
+        `  ${name} ÷ bare: ${fmt(ratio, 3)} (server CPU per request, bare ÷ ${name}: ${fmt(bare.serverCpuUsPerRequest / mine.serverCpuUsPerRequest, 3)})`,
+      );
+      figures.push({
+        name: `${name} ÷ bare route (req/s)`,
+        value: `${fmt(ratio, 3)} (${fmt(mine.rps, 0)} / ${fmt(bare.rps, 0)})`,
+        target: '',
+        verdict: 'info',
+      });
+      if (mine.byStatus['200'] === undefined) throw new Error(`no ${name} request succeeded`);
+    }
+    figures.push({
+      name: 'server CPU/req: invoke_command, device/commands, bare',
+      value: [invoke, read, bare].map((c) => `${fmt(c.serverCpuUsPerRequest, 0)} µs`).join(', '),
+      target: '',
+      verdict: 'info',
+    });
+    figures.push({
+      name: 'command_received pushes delivered',
+      value: sent.notified ? `${pushes} (≈ every invoke, warm-up and drain included)` : `none (${sent.notifyError})`,
+      target: '',
+      verdict: 'info',
+    });
+  } finally {
+    if (pinned && server) {
+      pinToCpus(server.pid, `0-${cpus - 1}`);
+      pinToCpus(generator.pid, `0-${cpus - 1}`);
+    }
+    await server?.stop();
+    await sink.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 // ---- main --------------------------------------------------------------------------------------
 
 function printTable(): void {
@@ -525,6 +749,7 @@ async function main(): Promise<void> {
       ['login', () => measureLogin(server, generator!, accounts)],
       ['hawk', () => measureHawk(server, generator!, accounts[0]!)],
       ['oauth', () => measureOAuth(server, generator!, accounts)],
+      ['commands', () => measureCommands(generator!)],
     ] as const) {
       if (ONLY && !ONLY.includes(label)) continue;
       try {

@@ -20,6 +20,8 @@ export interface ServerOptions {
   nodeArgs?: string[];
   /** The server's entry point; default dist/main.js of this checkout. */
   entry?: string;
+  /** Run on this data dir (kept on stop: the caller owns it) instead of a fresh one. */
+  dataDir?: string;
   startTimeoutMs?: number;
 }
 
@@ -144,7 +146,8 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   installExitHook();
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'fxa-bench-'));
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'fxa-bench-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -197,7 +200,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
         clearTimeout(timer);
       }
       running.delete(server);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   running.add(server);

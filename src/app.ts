@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { accountRoutes } from './features/account/routes.js';
 import { browserIdRoutes, registerBrowserIdDocuments } from './features/browserid/routes.js';
 import { attachedClientRoutes } from './features/devices/attached-routes.js';
-// --- end attached clients ---
+import { deviceCommandRoutes } from './features/devices/command-routes.js';
 import { emailsRoutes } from './features/emails/routes.js';
 import { deviceRoutes } from './features/devices/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
@@ -207,8 +207,14 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     ...clientRoutes({ clients: services.clients }),
     ...browserIdRoutes({ browserId: services.browserId, sessionAuth }),
     ...attachedClientRoutes({ attached: services.attachedClients, sessionAuth }),
-    // --- end attached clients ---
     ...deviceRoutes({ devices: services.devices, clock: services.clock }),
+    // Device command queue and devices/notify: the caller is the token's account and device.
+    ...deviceCommandRoutes({
+      commands: services.deviceCommands,
+      auth: services.devices.strategy,
+      caller: (caller) => ({ uid: caller.uid, deviceId: caller.deviceId }),
+      seen: (caller) => services.devices.recordAccess(caller),
+    }),
     ...retiredRoutes(),
   ]);
   await registerProfileApi(server, authenticator, { profiles: services.profiles, accessTokens: services.accessTokens });

@@ -31,6 +31,8 @@ import type { AccessTokenVerifier } from './features/oauth/model.js';
 import { SigningKeys } from './features/oauth/signing-keys.js';
 import { ProfileService } from './features/profile/service.js';
 import { ProfileStore } from './features/profile/store.js';
+import { DeviceCommandStore } from './features/devices/command-store.js';
+import { DeviceCommandService, type CommandPush } from './features/devices/command-service.js';
 import { ReminderService } from './features/reminders/service.js';
 import { ReminderStore } from './features/reminders/store.js';
 import { SecurityEventService } from './features/security-events/service.js';
@@ -63,6 +65,8 @@ export interface ServiceOverrides {
   accessTokens?: AccessTokenVerifier;
   /** Devices: receives device_connected / device_disconnected (tests record them). */
   devicePush?: DevicePush;
+  /** Web Push as the device command queue uses it (tests inject a recording one). */
+  commandPush?: CommandPush;
 }
 
 export interface Services {
@@ -99,6 +103,8 @@ export interface Services {
   attachedClients: AttachedClientsService;
   /** Devices: registration, listing, removal, and the device routes' session-or-refresh-token scheme. */
   devices: DeviceService;
+  /** The device command queue (invoke_command, device/commands) and devices/notify. */
+  deviceCommands: DeviceCommandService;
   healthChecks: HealthCheck[];
   /** Web Push to the account's devices (PROTOCOL.md §9.2); never throws for delivery problems. */
   push: PushNotifier & { readonly vapidPublicKey: string };
@@ -365,6 +371,15 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     removal: devices,
   });
 
+  const deviceCommands = new DeviceCommandService({
+    db,
+    store: new DeviceCommandStore(db),
+    push: overrides.commandPush ?? push,
+    clock,
+    logger,
+    publicUrl: config.publicUrl,
+  });
+
   // One entry per dependency; the heartbeat bounds each by DEPENDENCY_TIMEOUT_MS.
   const healthChecks: HealthCheck[] = dependencies.map(({ name, check }) => ({ name, check }));
 
@@ -394,6 +409,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     profiles,
     attachedClients,
     devices,
+    deviceCommands,
     healthChecks,
     push,
     pushLogin,

@@ -24,8 +24,8 @@ export interface AccountPush {
   deviceDisconnected(uid: Buffer, removed: { id: Buffer; push: PushSubscription | null }): Promise<void>;
   /** `fxaccounts:command_received` to one device; reports whether it was sent. */
   commandReceived(uid: Buffer, targetDeviceId: Buffer, notice: CommandNotice): Promise<{ notified: boolean; error?: string }>;
-  /** A client-sent payload (`/account/devices/notify`), already validated against the push schema. */
-  notify(uid: Buffer, targets: NotifyTargets, payload: object, ttlSeconds: number): Promise<void>;
+  /** A client-sent payload (`/account/devices/notify`), already validated against the push schema; null: payloadless (`accountVerify`). */
+  notify(uid: Buffer, targets: NotifyTargets, payload: object | null, ttlSeconds: number): Promise<void>;
 }
 
 /** Devices read before a change that removes them (account deletion, password reset), to notify afterwards. */

@@ -195,7 +195,7 @@ export class PushSender implements PushNotifier {
     return outcome === 'sent' ? { notified: true } : { notified: false, error: outcome };
   }
 
-  async notify(uid: Buffer, targets: NotifyTargets, payload: object, ttlSeconds: number): Promise<void> {
+  async notify(uid: Buffer, targets: NotifyTargets, payload: object | null, ttlSeconds: number): Promise<void> {
     const devices = await this.devicesOf(uid);
     const chosen =
       targets.to === 'all'

@@ -8,6 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { AuthClient, type ClientOptions } from '../../src/client/index.js';
 import { loadConfig, type SettingName } from '../../src/config.js';
 import type { DevicePush } from '../../src/features/devices/service.js';
+import type { CommandPush } from '../../src/features/devices/command-service.js';
 import type { AccessTokenVerifier } from '../../src/features/oauth/model.js';
 import type { ScryptFunction } from '../../src/hashing/scrypt-pool.js';
 import { MemoryStore, type EphemeralStore } from '../../src/kv/index.js';
@@ -31,6 +32,8 @@ export interface TestServerOptions {
   accessTokens?: AccessTokenVerifier;
   /** Receives the device notifications (device_connected, device_disconnected). */
   devicePush?: DevicePush;
+  /** Web Push as the device command queue uses it (a recording fake). */
+  commandPush?: CommandPush;
   clientOptions?: ClientOptions;
 }
 
@@ -105,6 +108,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       scrypt: options.scrypt,
       accessTokens: options.accessTokens,
       devicePush: options.devicePush,
+      commandPush: options.commandPush,
       onUndeclaredErrno: (route, errno) => undeclared.push(`${route} answered undeclared errno ${errno}`),
     });
     return { app, origin };
@@ -138,14 +142,25 @@ export interface InstancePair {
  * Two instances as a scaled-out deployment runs them: one database, one mail relay, one
  * clock, and one ephemeral store (Redis under a shared prefix when REDIS_URL is set).
  */
-export async function startInstancePair(options: { clock: ManualClock; env?: TestServerOptions['env'] }): Promise<InstancePair> {
+export async function startInstancePair(options: {
+  clock: ManualClock;
+  env?: TestServerOptions['env'];
+  commandPush?: CommandPush;
+}): Promise<InstancePair> {
   const database = await createTestDatabase({ shared: true });
   const smtp = await startSmtpSink();
   const store = process.env.REDIS_URL
     ? { redisKeyPrefix: `test:pair:${randomBytes(6).toString('hex')}:` }
     : { kv: new MemoryStore(options.clock) };
   // Two servers may share one SQLite file only with normal locking.
-  const shared = { database, smtp, clock: options.clock, env: { SQLITE_LOCKING: 'normal', ...options.env }, ...store };
+  const shared = {
+    database,
+    smtp,
+    clock: options.clock,
+    env: { SQLITE_LOCKING: 'normal', ...options.env },
+    commandPush: options.commandPush,
+    ...store,
+  };
   const first = await startTestServer(shared);
   const second = await startTestServer(shared);
   return {
