@@ -179,6 +179,9 @@ describe('events', () => {
       assert.equal(received.ttl, 18000);
       assert.deepEqual(received.payload, { version: 1, command: 'fxaccounts:device_disconnected', data: { id: removed.hex } });
     }
+    // One signed VAPID token per push service, reused (signing it costs more than encrypting the payload).
+    const [first, second] = [...receivedBy(staying), ...receivedBy(removed)];
+    assert.equal(first!.headers.authorization, second!.headers.authorization);
   });
 
   test('profile_updated: a display-name change over the profile API pushes to every device, TTL 0', async () => {

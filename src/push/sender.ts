@@ -151,8 +151,34 @@ function usableKeys(publicKey: string | null, authKey: string | null): boolean {
   }
 }
 
+/** VAPID tokens live 12 hours (PROTOCOL.md §9.2) and are re-signed after one. */
+const VAPID_TOKEN_LIFETIME_MS = 12 * 3600 * 1000;
+const VAPID_TOKEN_REUSE_MS = 3600 * 1000;
+/** Push services (audiences) whose token is kept; there are a handful in practice. */
+const MAX_VAPID_AUDIENCES = 100;
+
 export class PushSender implements PushNotifier {
+  private readonly vapidTokens = new Map<string, { header: string; renewAt: number }>();
+
   constructor(private readonly deps: PushSenderDeps) {}
+
+  /**
+   * `Authorization: vapid t=<JWT>, k=<key>` for the push service at `endpoint`'s origin. Signing
+   * the ES256 JWT costs about three times the payload's encryption, so one token per audience is
+   * reused for an hour of its 12-hour life (real time: the push service checks it on its clock).
+   */
+  private vapidAuthorization(webpush: typeof import('web-push'), endpoint: string): string {
+    const audience = new URL(endpoint).origin;
+    const now = Date.now();
+    const cached = this.vapidTokens.get(audience);
+    if (cached && now < cached.renewAt) return cached.header;
+    const { subject, publicKey, privateKey } = this.deps.vapid;
+    const expiresAt = Math.floor((now + VAPID_TOKEN_LIFETIME_MS) / 1000);
+    const { Authorization: header } = webpush.getVapidHeaders(audience, subject, publicKey, privateKey, 'aes128gcm', expiresAt);
+    if (this.vapidTokens.size >= MAX_VAPID_AUDIENCES) this.vapidTokens.clear();
+    this.vapidTokens.set(audience, { header, renewAt: now + VAPID_TOKEN_REUSE_MS });
+    return header;
+  }
 
   /** The public key push services see in `Authorization: vapid …, k=` (base64url). */
   get vapidPublicKey(): string {
@@ -319,7 +345,12 @@ export class PushSender implements PushNotifier {
       request = webpush.generateRequestDetails(
         { endpoint: push.callback, keys: { p256dh: push.publicKey ?? '', auth: push.authKey ?? '' } },
         body ?? undefined,
-        { TTL: message.ttl, contentEncoding: 'aes128gcm', vapidDetails: this.deps.vapid },
+        {
+          TTL: message.ttl,
+          contentEncoding: 'aes128gcm',
+          // Our cached token; web-push signs one only when given vapidDetails (never set globally here).
+          headers: { Authorization: this.vapidAuthorization(webpush, push.callback) },
+        },
       );
     } catch (err) {
       if (body && !usableKeys(push.publicKey, push.authKey)) {
