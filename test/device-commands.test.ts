@@ -18,6 +18,7 @@ import type { CommandNotice, NotifyTargets } from '../src/push/model.js';
 import { ManualClock } from '../src/runtime.js';
 import { BEYOND_SIGNIN_SHORTCUTS, DAY, expectRejectedWithoutChange, PASSWORD, signUpVerified, uniqueEmail } from './helpers/flows.js';
 import { startInstancePair, startTestServer, type TestServer } from './helpers/server.js';
+import type { InvokeResponse, Page } from './helpers/device-commands.js';
 
 const OPEN_URI = 'https://identity.mozilla.com/cmd/open-uri';
 const CLOSE_URI = 'https://identity.mozilla.com/cmd/close-uri/v1';
@@ -106,18 +107,6 @@ interface InvokeBody {
   payload?: unknown;
   ttl?: unknown;
   [extra: string]: unknown;
-}
-
-interface InvokeResponse {
-  enqueued: boolean;
-  notified: boolean;
-  notifyError?: string;
-}
-
-interface Page {
-  index: number;
-  last: boolean;
-  messages: Array<{ index: number; data: { command: string; payload: Record<string, unknown>; sender?: string } }>;
 }
 
 const invoke = (client: AuthClient, sessionToken: string, body: InvokeBody) =>

@@ -14,6 +14,7 @@ import { expectError, nextMail, PASSWORD, uniqueEmail } from './helpers/flows.js
 import { FIREFOX, SCOPE_OLDSYNC } from './helpers/oauth.js';
 import { startPushSink, type PushSink, type ReceivedPush, type SinkSubscription } from './helpers/push-sink.js';
 import { startInstancePair, type InstancePair, type TestServer } from './helpers/server.js';
+import type { InvokeResponse, Page } from './helpers/device-commands.js';
 
 const PUBLIC_ORIGIN = 'http://accounts.lb.example';
 const OPEN_URI = 'https://identity.mozilla.com/cmd/open-uri';
@@ -70,18 +71,6 @@ interface DeviceRecord {
   pushEndpointExpired: boolean;
   availableCommands: Record<string, string>;
   isCurrentDevice?: boolean;
-}
-
-interface InvokeResponse {
-  enqueued: boolean;
-  notified: boolean;
-  notifyError?: string;
-}
-
-interface Page {
-  index: number;
-  last: boolean;
-  messages: Array<{ index: number; data: { command: string; payload: Record<string, unknown>; sender?: string } }>;
 }
 
 /** A verified account signed up through the first instance (its session is confirmed). */
@@ -167,17 +156,14 @@ function assertWellFormed(push: ReceivedPush, status = 201): void {
  * through the second instance, registered there, offering open-uri). B's registration is
  * announced to A; the announcement is taken from the sink.
  */
+/** Device A: a desktop on instance 1 that can receive tabs. */
+function registerDesktopA(sessionToken: string) {
+  return register(first, { sessionToken }, { name: 'Desktop A', type: 'desktop', availableCommands: { [OPEN_URI]: OPEN_URI_KEYS } });
+}
+
 async function desktopAndTarget(label: string) {
   const account = await newAccount(label);
-  const { device: a } = await register(
-    first,
-    { sessionToken: account.sessionToken },
-    {
-      name: 'Desktop A',
-      type: 'desktop',
-      availableCommands: { [OPEN_URI]: OPEN_URI_KEYS },
-    },
-  );
+  const { device: a } = await registerDesktopA(account.sessionToken);
   // B comes a minute later (devices are listed oldest first).
   clock.advance(60 * SECOND);
   const login = await second.signIn(account.email, PASSWORD, { keys: true });
@@ -405,15 +391,7 @@ describe('Send Tab across two instances', () => {
 
   test('Firefox for Android: a device registered, listing and reading with `Bearer <refresh token>`', async () => {
     const account = await newAccount('android');
-    const { device: a } = await register(
-      first,
-      { sessionToken: account.sessionToken },
-      {
-        name: 'Desktop A',
-        type: 'desktop',
-        availableCommands: { [OPEN_URI]: OPEN_URI_KEYS },
-      },
-    );
+    const { device: a } = await registerDesktopA(account.sessionToken);
     clock.advance(60 * SECOND);
     // The phone signs in, then holds a refresh token of the built-in Firefox client with the Sync scope.
     const login = await second.signIn(account.email, PASSWORD, { keys: true });

@@ -4,7 +4,6 @@
 // fails the caller: errors are logged (never the keys, payload or full endpoint URL), and a
 // 404/410 marks the endpoint expired so nothing is sent until the device sends a new callback.
 
-import { createECDH } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
@@ -21,6 +20,7 @@ import type {
   PushTarget,
   VerifyLoginRequest,
 } from './model.js';
+import { isValidPushPublicKey } from './push-keys.js';
 import type { PushTargets } from './targets.js';
 import type { VapidDetails } from './vapid.js';
 
@@ -141,14 +141,7 @@ function originOf(endpoint: string): string {
 /** An uncompressed P-256 point that works in ECDH, and a 16-byte auth secret. */
 function usableKeys(publicKey: string | null, authKey: string | null): boolean {
   if (!publicKey || !authKey || Buffer.from(authKey, 'base64url').length !== 16) return false;
-  try {
-    const ecdh = createECDH('prime256v1');
-    ecdh.generateKeys();
-    ecdh.computeSecret(Buffer.from(publicKey, 'base64url'));
-    return true;
-  } catch {
-    return false;
-  }
+  return isValidPushPublicKey(publicKey);
 }
 
 /** VAPID tokens live 12 hours (PROTOCOL.md §9.2) and are re-signed after one. */

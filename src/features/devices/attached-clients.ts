@@ -5,6 +5,7 @@
 // Session ids arrive here already replaced by their opaque handles (see attached-service.ts):
 // nothing in this file ever sees a raw sessionTokenId.
 
+import type { AuthorizedClient } from '../oauth/service.js';
 import type { UserAgentFields } from '../../http/user-agent.js';
 import { formatTimes, type FormattedTimes } from '../../protocol/relative-time.js';
 
@@ -20,14 +21,7 @@ export interface DeviceEntry {
 }
 
 /** One line of the OAuth authorized-clients list (a refresh token, or a client's access tokens merged). */
-export interface OAuthEntry {
-  client_id: string;
-  refresh_token_id?: string;
-  client_name: string;
-  created_time: number;
-  last_access_time: number;
-  scope: string[];
-}
+export type OAuthEntry = Pick<AuthorizedClient, 'client_id' | 'refresh_token_id' | 'client_name' | 'created_time' | 'last_access_time' | 'scope'>;
 
 /** A live session (`id` is its handle). */
 export interface SessionEntry {

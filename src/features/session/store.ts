@@ -8,6 +8,18 @@ import type { AccountSession, StoredKeyFetch, StoredSession } from './model.js';
 
 const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
 
+/** The user-agent columns of a session row, as the session carries them. */
+export function userAgentOf(row: UserAgentFields): UserAgentFields {
+  return {
+    uaBrowser: row.uaBrowser,
+    uaBrowserVersion: row.uaBrowserVersion,
+    uaOS: row.uaOS,
+    uaOSVersion: row.uaOSVersion,
+    uaDeviceType: row.uaDeviceType,
+    uaFormFactor: row.uaFormFactor,
+  };
+}
+
 export interface VerifiedMark {
   verificationMethod: number | null;
   verifiedAt: number;
@@ -87,14 +99,7 @@ export class SessionStore {
         mustVerify: row.mustVerify === 1,
         verificationMethod: row.verificationMethod,
         verifiedAt: row.verifiedAt,
-        userAgent: {
-          uaBrowser: row.uaBrowser,
-          uaBrowserVersion: row.uaBrowserVersion,
-          uaOS: row.uaOS,
-          uaOSVersion: row.uaOSVersion,
-          uaDeviceType: row.uaDeviceType,
-          uaFormFactor: row.uaFormFactor,
-        },
+        userAgent: userAgentOf(row),
         email: row.email,
         emailVerified: row.emailVerified === 1,
         accountCreatedAt: row.accountCreatedAt,
@@ -138,14 +143,7 @@ export class SessionStore {
       id: row.tokenId,
       createdAt: Number(row.createdAt),
       lastAccessTime: Number(row.lastAccessTime),
-      userAgent: {
-        uaBrowser: row.uaBrowser,
-        uaBrowserVersion: row.uaBrowserVersion,
-        uaOS: row.uaOS,
-        uaOSVersion: row.uaOSVersion,
-        uaDeviceType: row.uaDeviceType,
-        uaFormFactor: row.uaFormFactor,
-      },
+      userAgent: userAgentOf(row),
       deviceId: row.deviceId,
     }));
     return sessions.sort((a, b) => a.createdAt - b.createdAt || Buffer.compare(a.id, b.id));
