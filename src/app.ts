@@ -14,6 +14,7 @@ import { emailsRoutes } from './features/emails/routes.js';
 import { deviceRoutes } from './features/devices/routes.js';
 import { clientRoutes } from './features/oauth/client-routes.js';
 import { registerDiscovery } from './features/oauth/discovery.js';
+import { registerClientConfiguration } from './features/autoconfig/routes.js';
 import { BrowserIdAssertions } from './features/oauth/assertions.js';
 import { oauthRoutes } from './features/oauth/routes.js';
 import { twinRoutes } from './features/oauth/twin-routes.js';
@@ -223,6 +224,12 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`).send(await services.signingKeys.jwks()),
   );
   registerDiscovery(server, { publicUrl: config.publicUrl });
+  // Firefox's autoconfig (identity.fxaccounts.autoconfig.uri = PUBLIC_URL).
+  registerClientConfiguration(server, {
+    publicUrl: config.publicUrl,
+    syncTokenserverUrl: config.syncTokenserverUrl,
+    pairingServerUrl: config.pairingServerUrl,
+  });
   registerBrowserIdDocuments(server, services.browserId);
   registerRetiredVersions(server);
   registerDockerflow(server, {

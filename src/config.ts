@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClientIdList, parseOAuthClients, type OAuthClient } from './features/oauth/client-settings.js';
 import { parseVapidPrivateKey } from './push/vapid-key.js';
+import { parseSignupAllowlist, SIGNUP_POLICY_MODES, type SignupPolicy, type SignupPolicyMode } from './features/account/signup-policy.js';
 
 /**
  * A setting or the environment it names is wrong (a bad value, a database that cannot be
@@ -51,6 +52,11 @@ export interface Config {
   };
   signinUnblockForcedEmailRegex: RegExp | undefined;
   sessionTokenLifetimeMs: number;
+  /** Who may create an account through the API (SIGNUP_POLICY, SIGNUP_ALLOWLIST). */
+  signupPolicy: SignupPolicy;
+  /** What /.well-known/fxa-client-configuration announces besides PUBLIC_URL. */
+  syncTokenserverUrl: string;
+  pairingServerUrl: string | undefined;
   /** AES-256-GCM key for the OAuth signing keys' private parts at rest; undefined: stored unencrypted. */
   oauthKeyEncryptionKey: Buffer | undefined;
   /** Default and maximum access-token lifetime. */
@@ -330,6 +336,34 @@ export const SETTINGS = {
     default: '28',
     parse: positiveInt,
   },
+  SIGNUP_POLICY: {
+    doc: 'Who may create an account with POST /v1/account/create: `open` (anyone), `allowlist` (only SIGNUP_ALLOWLIST) or `closed` (nobody; `accounts-server user add` still creates accounts). Refused sign-ups get errno 207.',
+    default: 'open',
+    parse: (raw: string): SignupPolicyMode => {
+      const mode = raw.toLowerCase() as SignupPolicyMode;
+      if (!SIGNUP_POLICY_MODES.includes(mode)) throw new Error(`expected open, allowlist or closed, got ${JSON.stringify(raw)}`);
+      return mode;
+    },
+  },
+  SIGNUP_ALLOWLIST: {
+    doc: 'With SIGNUP_POLICY=allowlist: comma-separated addresses (`alice@example.com`) and `@domain` entries (`@example.com`, that domain only, not its subdomains), any case.',
+    default: '',
+    parse: parseSignupAllowlist,
+  },
+  SYNC_TOKENSERVER_URL: {
+    doc: 'Base URL of the Sync tokenserver (e.g. syncstorage-rs), without `/1.0/sync/1.5`, announced to Firefox in /.well-known/fxa-client-configuration. Defaults to `<PUBLIC_URL>/token`, a path this server leaves to a reverse proxy.',
+    default: '',
+    parse: optionalHttpUrl,
+  },
+  PAIRING_SERVER_URL: {
+    doc: 'WebSocket URL of a pairing channel server (`wss://…`), announced to Firefox as `pairing_server_base_uri`. Unset: not announced.',
+    default: '',
+    parse: (raw: string): string | undefined => {
+      if (raw === '') return undefined;
+      if (!/^wss?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(raw)) throw new Error(`expected a ws(s):// URL, got ${JSON.stringify(raw)}`);
+      return raw.replace(/\/+$/, '');
+    },
+  },
   OAUTH_KEY_ENCRYPTION_KEY: {
     doc: 'Key (32 bytes: 64 hex digits or base64, e.g. `openssl rand -hex 32`) that encrypts the private parts of the OAuth signing keys stored in the database, with AES-256-GCM. Empty: they are stored unencrypted (anyone who can read the database can then sign tokens). Every instance and the `keys` commands need the same value; a wrong one stops the start with an error naming this setting.',
     default: '',
@@ -536,6 +570,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
   const contentUrl = get('CONTENT_URL') ?? publicUrl;
   const redirectDomains = get('REDIRECT_DOMAINS');
   const scryptConcurrency = get('SCRYPT_CONCURRENCY');
+  const signupPolicy: SignupPolicy = { mode: get('SIGNUP_POLICY'), ...get('SIGNUP_ALLOWLIST') };
+  if (signupPolicy.mode === 'allowlist' && signupPolicy.addresses.size + signupPolicy.domains.size === 0) {
+    throw new ConfigError('config SIGNUP_ALLOWLIST: SIGNUP_POLICY=allowlist needs at least one address or @domain (or use SIGNUP_POLICY=closed)');
+  }
   return {
     port: get('PORT'),
     host: get('HOST'),
@@ -568,6 +606,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
     },
     signinUnblockForcedEmailRegex: get('SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX'),
     sessionTokenLifetimeMs: get('SESSION_TOKEN_LIFETIME_DAYS') * 24 * 3600 * 1000,
+    signupPolicy,
+    syncTokenserverUrl: get('SYNC_TOKENSERVER_URL') ?? `${publicUrl}/token`,
+    pairingServerUrl: get('PAIRING_SERVER_URL'),
     oauthKeyEncryptionKey: get('OAUTH_KEY_ENCRYPTION_KEY'),
     oauthAccessTokenLifetimeSeconds: get('OAUTH_ACCESS_TOKEN_LIFETIME_SECONDS'),
     oauthClients: get('OAUTH_CLIENTS'),

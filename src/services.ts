@@ -260,6 +260,7 @@ export async function createServices(config: Config, logger: Logger, overrides: 
     clock,
     random,
     logger,
+    signupPolicy: config.signupPolicy,
   });
   const signin = new SigninService({
     db,

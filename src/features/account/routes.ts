@@ -48,6 +48,8 @@ export function accountRoutes({ accounts, signin, sessionAuth, keyFetchAuth, acc
         ERRNO.THROTTLED,
         ERRNO.FAILED_TO_SEND_EMAIL,
         ERRNO.SERVER_BUSY,
+        // SIGNUP_POLICY refused the address.
+        ERRNO.ACCOUNT_CREATION_REJECTED,
       ],
       query: keysQuery,
       body: Type.Object(

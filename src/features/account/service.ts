@@ -21,6 +21,7 @@ import type { SessionToken } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import { hasPassword, type AccountByEmail, type AccountRecord } from './model.js';
 import type { PasswordHasher, PasswordInput } from './password.js';
+import { signupAllowed, type SignupPolicy } from './signup-policy.js';
 import type { AccountStore } from './store.js';
 
 export interface CreateAccountInput extends PasswordInput {
@@ -75,6 +76,15 @@ export interface AccountDeps {
   clock: Clock;
   random: RandomSource;
   logger: Logger;
+  /** SIGNUP_POLICY: who may sign up through the API (the operator's createByOperator ignores it). */
+  signupPolicy: SignupPolicy;
+}
+
+/** What the operator's `accounts-server user add` creates: the client-side stretched credentials. */
+export interface OperatorAccountInput extends PasswordInput {
+  email: string;
+  /** The primary address starts verified (no verification mail, no reminders). */
+  verified: boolean;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -108,9 +118,16 @@ export class AccountService {
    * leaves the database exactly as it was, including whoever held the address unverified.
    */
   async create(input: CreateAccountInput, ctx: RequestContext): Promise<CreateAccountResult> {
-    const { emails, claims, hasher, customs, clock, random } = this.deps;
+    const { emails, claims, hasher, customs } = this.deps;
     const normalizedEmail = normalizeEmail(input.email);
     await customs.check('accountCreate', { ip: ctx.ip, email: normalizedEmail });
+    // Errno 207 "Account creation rejected.": what Mozilla answers when it refuses an address
+    // at sign-up (a disallowed email domain), so clients already show it as a final refusal
+    // of this address rather than a retryable or "sign in instead" case (101).
+    if (!signupAllowed(this.deps.signupPolicy, normalizedEmail)) {
+      this.deps.logger.info({ policy: this.deps.signupPolicy.mode }, 'sign-up refused by SIGNUP_POLICY');
+      throw new AppError(ERRNO.ACCOUNT_CREATION_REJECTED);
+    }
     const refusal = signupRefusal(await emails.find(normalizedEmail));
     if (refusal) throw refusal;
 
@@ -119,38 +136,8 @@ export class AccountService {
       () => AppError.accountExists(input.email),
       async () => {
         const credentials = await hasher.newCredentials(input);
-        const now = clock.now();
-        const uid = random(16);
-        const emailCode = random(16);
-        const record: AccountRecord = {
-          account: {
-            uid,
-            email: input.email,
-            normalizedEmail,
-            emailCode,
-            emailVerified: false,
-            kA: random(32),
-            ...credentials.stored,
-            verifierSetAt: now,
-            createdAt: now,
-            locale: ctx.acceptLanguage ?? null,
-            lockedAt: null,
-            profileChangedAt: null,
-            keysChangedAt: null,
-            metricsOptOutAt: null,
-            disabledAt: null,
-          },
-          primary: {
-            normalizedEmail,
-            email: input.email,
-            uid,
-            emailCode,
-            isVerified: false,
-            isPrimary: true,
-            verifiedAt: null,
-            createdAt: now,
-          },
-        };
+        const record = this.newRecord(input.email, credentials.stored, { verified: false, locale: ctx.acceptLanguage ?? null });
+        const { uid, createdAt: now } = record.account;
         await this.sendSignupMail(record, input, ctx);
         const tokens = await this.persist(record, credentials, input.wantsKeys, ctx).catch((err: unknown) => {
           if (isUniqueViolation(err)) throw AppError.accountExists(input.email);
@@ -165,6 +152,86 @@ export class AccountService {
           authAt: seconds(now),
           verificationMethod: input.verificationMethod,
         };
+      },
+    );
+  }
+
+  /** A new account and its primary address, as sign-up stores them. */
+  private newRecord(
+    email: string,
+    stored: Awaited<ReturnType<PasswordHasher['newCredentials']>>['stored'],
+    { verified, locale }: { verified: boolean; locale: string | null },
+  ): AccountRecord {
+    const { clock, random } = this.deps;
+    const now = clock.now();
+    const uid = random(16);
+    const emailCode = random(16);
+    const normalizedEmail = normalizeEmail(email);
+    return {
+      account: {
+        uid,
+        email,
+        normalizedEmail,
+        emailCode,
+        emailVerified: verified,
+        kA: random(32),
+        ...stored,
+        verifierSetAt: now,
+        createdAt: now,
+        locale,
+        lockedAt: null,
+        profileChangedAt: null,
+        keysChangedAt: null,
+        metricsOptOutAt: null,
+        disabledAt: null,
+      },
+      primary: {
+        normalizedEmail,
+        email,
+        uid,
+        emailCode,
+        isVerified: verified,
+        isPrimary: true,
+        verifiedAt: verified ? now : null,
+        createdAt: now,
+      },
+    };
+  }
+
+  /**
+   * `accounts-server user add`: the same account sign-up stores, from the same client-side
+   * credentials, but without SIGNUP_POLICY, rate limits, mail, session or key-fetch tokens.
+   * An unverified one gets its verification code when the user signs in and asks for it.
+   */
+  async createByOperator(input: OperatorAccountInput): Promise<{ uid: Buffer; createdAt: number }> {
+    const { db, store, emails, claims, hasher, reminders } = this.deps;
+    const normalizedEmail = normalizeEmail(input.email);
+    const refusal = signupRefusal(await emails.find(normalizedEmail));
+    if (refusal) throw refusal;
+    return claims.exclusively(
+      normalizedEmail,
+      () => AppError.accountExists(input.email),
+      async () => {
+        const credentials = await hasher.newCredentials(input);
+        const record = this.newRecord(input.email, credentials.stored, { verified: input.verified, locale: null });
+        const { uid, createdAt } = record.account;
+        await db
+          .transaction(async () => {
+            const holder = await emails.find(normalizedEmail);
+            const again = signupRefusal(holder);
+            if (again) throw again;
+            if (holder) await claims.release(holder);
+            await store.insert(record);
+            // No account.create security event: it would vouch for an IP the user never used
+            // (a confirmed presence skips sign-in confirmation from there).
+            if (!input.verified) await reminders.scheduleVerification(uid, createdAt, undefined);
+          })
+          .catch((err: unknown) => {
+            if (isUniqueViolation(err)) throw AppError.accountExists(input.email);
+            throw err;
+          });
+        this.deps.logger.info({ uid: uid.toString('hex'), verified: input.verified, by: 'operator' }, 'account created');
+        return { uid, createdAt };
       },
     );
   }
