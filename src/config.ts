@@ -9,7 +9,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClientIdList, parseOAuthClients, type OAuthClient } from './features/oauth/client-settings.js';
 import { parseVapidPrivateKey } from './push/vapid-key.js';
-import { parseSignupAllowlist, SIGNUP_POLICY_MODES, type SignupPolicy, type SignupPolicyMode } from './features/account/signup-policy.js';
+import {
+  parseSignupAllowlist,
+  SIGNUP_POLICY_MODES,
+  type SignupPolicy,
+  type SignupPolicyMode,
+} from './features/account/signup-policy.js';
 
 /**
  * A setting or the environment it names is wrong (a bad value, a database that cannot be
@@ -572,7 +577,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Record<Set
   const scryptConcurrency = get('SCRYPT_CONCURRENCY');
   const signupPolicy: SignupPolicy = { mode: get('SIGNUP_POLICY'), ...get('SIGNUP_ALLOWLIST') };
   if (signupPolicy.mode === 'allowlist' && signupPolicy.addresses.size + signupPolicy.domains.size === 0) {
-    throw new ConfigError('config SIGNUP_ALLOWLIST: SIGNUP_POLICY=allowlist needs at least one address or @domain (or use SIGNUP_POLICY=closed)');
+    throw new ConfigError(
+      'config SIGNUP_ALLOWLIST: SIGNUP_POLICY=allowlist needs at least one address or @domain (or use SIGNUP_POLICY=closed)',
+    );
   }
   return {
     port: get('PORT'),

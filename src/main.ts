@@ -1,6 +1,6 @@
 // CLI: `serve` (default) runs the server; `migrate` brings the database schema up to date;
 // `keys rotate|list` manages the OAuth signing keys; `client add|list|rotate-secret|remove`
-// the OAuth clients; `fxa` is a command-line FxA client (src/cli/client.ts), which needs no
+// the OAuth clients; `user add|list|show|delete|verify` the accounts; `fxa` is a command-line FxA client (src/cli/client.ts), which needs no
 // server settings.
 
 import type { Logger } from 'pino';
@@ -146,10 +146,81 @@ async function client(config: Config, _logger: Logger, args: string[]): Promise<
   }
 }
 
-const COMMANDS: Record<string, (config: Config, logger: Logger, args: string[]) => Promise<void>> = { serve, migrate, keys, client };
+/**
+ * `user add|list|show|delete|verify`: the accounts (src/features/account/users-command.ts),
+ * through the same services the server runs on (migrations, signing keys and all), with the
+ * database opened in normal locking mode and the log on stderr so stdout carries only results.
+ */
+async function user(config: Config, _logger: Logger, args: string[]): Promise<void> {
+  const { USER_USAGE, UserCommandError, parseUserCommand, runUserCommand } = await import('./features/account/users-command.js');
+  const { DatabaseHeldError } = await import('./db/operator.js');
+  const { isSqliteBusy } = await import('./db/index.js');
+  try {
+    const command = parseUserCommand(args);
+    if (command.action === 'help') {
+      process.stdout.write(`${USER_USAGE}\n`);
+      return;
+    }
+    const { createServices } = await import('./services.js');
+    const { readPasswordFromStdin } = await import('./cli/prompt.js');
+    const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, process.stderr);
+    try {
+      const services = await createServices({ ...config, sqliteLocking: 'normal' }, logger);
+      try {
+        const lines = await runUserCommand(command, {
+          accounts: services.accounts,
+          countSessions: async (uid) => (await services.sessions.listForAccount(uid)).length,
+          countDevices: (uid) => services.devices.count(uid),
+          readPassword: () => readPasswordFromStdin(),
+          random: services.random,
+        });
+        process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+      } finally {
+        await services.close();
+      }
+    } catch (err) {
+      // A server running with SQLITE_LOCKING=exclusive holds the file.
+      if (isSqliteBusy(err))
+        throw new DatabaseHeldError('stop the server, or run it and this command with SQLITE_LOCKING=normal', { cause: err });
+      throw err;
+    }
+  } catch (err) {
+    if (err instanceof UserCommandError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else if (err instanceof DatabaseHeldError) {
+      process.stderr.write(`user: ${err.message}\n`);
+      process.exitCode = 1;
+    } else throw err;
+  }
+}
+
+const COMMANDS: Record<string, (config: Config, logger: Logger, args: string[]) => Promise<void>> = {
+  serve,
+  migrate,
+  keys,
+  client,
+  user,
+};
+
+const HELP = `usage: accounts-server [command]
+
+Commands:
+  serve      run the server (the default)
+  migrate    bring the database schema up to date
+  keys       list|rotate the OAuth signing keys
+  client     add|list|rotate-secret|remove OAuth clients
+  user       add|list|show|delete|verify accounts
+  fxa        a command-line FxA client (needs no server settings)
+
+\`accounts-server <command> --help\` tells more; settings come from the environment (README.md).`;
 
 async function main(argv: string[]): Promise<void> {
   const name = argv[0] ?? 'serve';
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
   if (name === 'fxa') {
     const { runClient } = await import('./cli/client.js');
     process.exitCode = await runClient(argv.slice(1));

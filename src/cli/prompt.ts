@@ -109,3 +109,24 @@ function readWithoutEcho(input: NodeJS.ReadStream, output: NodeJS.WritableStream
     input.on('data', onData);
   });
 }
+
+/**
+ * A password for `--password-stdin`: typed without echo when stdin is a terminal, otherwise
+ * the first line of what is piped in (`printf '%s\n' "$PW" | accounts-server user add …`).
+ */
+export async function readPasswordFromStdin(input: NodeJS.ReadStream = process.stdin): Promise<string> {
+  if (input.isTTY) {
+    const prompter = terminalPrompter(input);
+    try {
+      return await prompter.secret('Password: ');
+    } finally {
+      prompter.close();
+    }
+  }
+  let text = '';
+  input.setEncoding('utf8');
+  for await (const chunk of input) text += chunk as string;
+  const line = text.split(/\r?\n/)[0];
+  if (line === undefined || line === '') throw new InputEnded('password');
+  return line;
+}

@@ -392,6 +392,19 @@ export class AccountService {
     await this.deps.push.accountDestroyed(devices);
   }
 
+  /** `accounts-server user delete`: no password to prove; the account's devices are told it is gone. */
+  async destroyByOperator(uid: Buffer): Promise<void> {
+    const devices = await this.deps.push.recipients(uid);
+    await this.deps.store.delete(uid);
+    this.deps.logger.info({ uid: uid.toString('hex'), by: 'operator' }, 'account deleted');
+    await this.deps.push.accountDestroyed(devices);
+  }
+
+  /** `accounts-server user list`: every account, oldest first. */
+  listAll() {
+    return this.deps.store.listAll();
+  }
+
   // ---- used by other features ------------------------------------------------------------------
 
   async findByEmail(email: string): Promise<AccountByEmail | undefined> {

@@ -41,6 +41,18 @@ export class AccountStore {
     return { account: toAccount(account), primary: toEmailAddress(primary) };
   }
 
+  /** Every account with its primary address, oldest first (the operator's `user list`). */
+  async listAll(): Promise<Array<{ uid: Buffer; email: string; verified: boolean; createdAt: number }>> {
+    const rows = await this.db.current
+      .selectFrom('accounts')
+      .innerJoin('emails', (join) => join.onRef('emails.uid', '=', 'accounts.uid').on('emails.isPrimary', '=', 1))
+      .select(['accounts.uid', 'emails.email', 'emails.isVerified', 'accounts.createdAt'])
+      .orderBy('accounts.createdAt')
+      .orderBy('emails.normalizedEmail')
+      .execute();
+    return rows.map((row) => ({ uid: row.uid, email: row.email, verified: row.isVerified === 1, createdAt: row.createdAt }));
+  }
+
   async exists(uid: Buffer): Promise<boolean> {
     const row = await this.db.current.selectFrom('accounts').select('uid').where('uid', '=', uid).executeTakeFirst();
     return row !== undefined;

@@ -270,6 +270,11 @@ export class DeviceService {
     return Object.keys(changes).length > 0 ? changes : undefined;
   }
 
+  /** How many devices the account has registered (the operator's `user show`). */
+  async count(uid: Buffer): Promise<number> {
+    return (await this.deps.store.list(uid)).length;
+  }
+
   /** `GET /account/devices`: the account's devices, oldest first; `activeSince` drops those idle since then. */
   async list(caller: DeviceCaller, activeSince?: number): Promise<ListedDevice[]> {
     await this.recordAccess(caller);
