@@ -20,7 +20,7 @@ import type { SecurityEventInput } from '../security-events/service.js';
 import type { SessionToken } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import { hasPassword, type AccountByEmail, type AccountRecord } from './model.js';
-import type { PasswordHasher, PasswordInput } from './password.js';
+import type { PasswordHasher, PasswordInput, StoredCredentials } from './password.js';
 import { signupAllowed, type SignupPolicy } from './signup-policy.js';
 import type { AccountStore } from './store.js';
 
@@ -159,7 +159,7 @@ export class AccountService {
   /** A new account and its primary address, as sign-up stores them. */
   private newRecord(
     email: string,
-    stored: Awaited<ReturnType<PasswordHasher['newCredentials']>>['stored'],
+    stored: StoredCredentials,
     { verified, locale }: { verified: boolean; locale: string | null },
   ): AccountRecord {
     const { clock, random } = this.deps;
