@@ -236,6 +236,7 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
   // The web pages at the root (issue 10): sign-in/sign-up, the pages mailed links open, /static/.
   await registerPages(server, {
     publicUrl: config.publicUrl,
+    now: () => services.clock.now(),
     onBuild: (reason) => logger.info({ reason }, 'building the web pages (esbuild)'),
   });
 

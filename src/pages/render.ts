@@ -48,6 +48,8 @@ export interface RenderInput {
   assets: AssetManifest;
   /** The API root the script calls: PUBLIC_URL + "/v1". */
   apiBase: string;
+  /** Unix seconds: the script signs Hawk requests relative to it. */
+  serverTime: number;
 }
 
 export function escapeHtml(text: string): string {
@@ -133,7 +135,7 @@ ${field({ id: 'code', label: t('code-label'), type: 'text', autocomplete: 'one-t
 function linkBody(t: T, heading: string, done: string): string {
   return `<h1 tabindex="-1">${escapeHtml(t(heading))}</h1>
 <section data-step="working"><p>${escapeHtml(t('link-working'))}</p></section>
-<section data-step="done" hidden><p>${escapeHtml(t(done))}</p></section>
+<section data-step="done" hidden><p>${escapeHtml(t(done))}</p><p><a class="button primary" href="/settings">${escapeHtml(t('done-settings'))}</a></p></section>
 <section data-step="failed" hidden><p>${escapeHtml(t('link-failed'))}</p><p><a class="button primary" href="/">${escapeHtml(t('link-sign-in'))}</a></p></section>
 <section data-step="invalid" hidden><p>${escapeHtml(t('link-invalid'))}</p><p><a class="button primary" href="/">${escapeHtml(t('link-sign-in'))}</a></p></section>`;
 }
@@ -210,7 +212,7 @@ export function renderPage(input: RenderInput): string {
 <link rel="stylesheet" href="/static/${escapeHtml(input.assets['pages.css'])}">
 <script type="module" src="/static/${escapeHtml(input.assets['main.js'])}"></script>
 </head>
-<body data-page="${input.page}" data-api="${escapeHtml(input.apiBase)}">
+<body data-page="${input.page}" data-api="${escapeHtml(input.apiBase)}" data-server-time="${input.serverTime}">
 <a class="skip" href="#main">${escapeHtml(t('skip-to-content'))}</a>
 <header><p class="brand">${escapeHtml(product)}</p></header>
 <main id="main" tabindex="-1">

@@ -51,6 +51,8 @@ const PAGES: Array<[string, PageId]> = [
 
 export interface PagesOptions {
   publicUrl: string;
+  /** The server's clock (ms): pages sign Hawk requests with its time from the start. */
+  now: () => number;
   onBuild?: (reason: string) => void;
 }
 
@@ -61,7 +63,14 @@ export async function registerPages(server: FastifyInstance, options: PagesOptio
 
   const sendPage = (request: FastifyRequest, reply: FastifyReply, page: PageId, status = 200) => {
     const locale = catalog.negotiate(request.headers['accept-language']);
-    const html = renderPage({ page, locale, l10n: catalog.localizer(locale), assets: assets.manifest, apiBase });
+    const html = renderPage({
+      page,
+      locale,
+      l10n: catalog.localizer(locale),
+      assets: assets.manifest,
+      apiBase,
+      serverTime: Math.floor(options.now() / 1000),
+    });
     return reply
       .code(status)
       .headers({
@@ -79,6 +88,11 @@ export async function registerPages(server: FastifyInstance, options: PagesOptio
   for (const [path, page] of PAGES) {
     server.get(path, { schema: { hide: true } }, (request, reply) => sendPage(request, reply, page));
   }
+
+  // Browsers ask for it on every page; there is none.
+  server.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
 
   server.get<{ Params: { file: string } }>(`${STATIC_PREFIX}:file`, { schema: { hide: true } }, (request, reply) => {
     const file = assets.files.get(request.params.file);

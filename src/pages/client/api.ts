@@ -69,12 +69,18 @@ export class Api {
   /** Added to the local clock to get the server's. */
   private clockOffsetMs = 0;
 
-  /** apiBase: PUBLIC_URL + "/v1". */
+  /** apiBase: PUBLIC_URL + "/v1"; serverTime: the server's time (unix seconds) when known. */
   constructor(
     private readonly apiBase: string,
-    private readonly lang?: string,
-    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
-  ) {}
+    options: { lang?: string; serverTime?: number; fetch?: typeof fetch } = {},
+  ) {
+    this.lang = options.lang;
+    this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
+    if (options.serverTime !== undefined && Number.isFinite(options.serverTime)) this.learnClock(String(options.serverTime));
+  }
+
+  private readonly lang: string | undefined;
+  private readonly fetchImpl: typeof fetch;
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     let response = await this.send(method, path, options);

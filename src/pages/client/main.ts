@@ -10,7 +10,10 @@ import { Api, ApiError, ERRNO, type Session, type SignedIn } from './api.js';
 const SESSION_KEY = 'accounts.session';
 
 const body = document.body;
-const api = new Api(body.dataset.api ?? '/v1', document.documentElement.lang || undefined);
+const api = new Api(body.dataset.api ?? '/v1', {
+  lang: document.documentElement.lang || undefined,
+  serverTime: Number(body.dataset.serverTime),
+});
 const messages = JSON.parse(document.getElementById('messages')?.textContent ?? '{}') as Record<string, string>;
 const messageRegion = document.getElementById('message') as HTMLElement;
 
@@ -72,7 +75,7 @@ function fillSlots(name: string, value: string): void {
 function showError(messageId: string, field?: string): void {
   clearErrors();
   messageRegion.textContent = text(messageId);
-  messageRegion.className = 'message error';
+  messageRegion.className = field ? 'message error for-field' : 'message error';
   if (field) {
     const element = input(field);
     element.setAttribute('aria-invalid', 'true');
