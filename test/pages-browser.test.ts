@@ -7,12 +7,14 @@
 // test fails, it never skips.
 
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { OAUTH_CLIENTS, PUBLIC_PKCE } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,7 +28,7 @@ describe('web pages in Chromium', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    server = await startTestServer();
+    server = await startTestServer({ env: { OAUTH_CLIENTS } });
     profile = await mkdtemp(join(tmpdir(), 'pages-chromium-'));
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
@@ -163,6 +165,52 @@ describe('web pages in Chromium', () => {
     // The same link again: the account is verified already, which the server accepts.
     await page.goto(link, { waitUntil: 'load' });
     await page.waitForSelector(`${visibleStep('done')}, ${visibleStep('failed')}`, { timeout: 20_000 });
+    assert.deepEqual(problems, []);
+  });
+
+  test('an app (OAuth with PKCE) gets a code for the account this browser is signed in to', async () => {
+    const { page, problems } = await newPage();
+    // The app's redirect URI is answered here: nothing leaves the machine.
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      if (request.url().startsWith(PUBLIC_PKCE.redirectUri)) {
+        void request.respond({ status: 200, contentType: 'text/plain', body: 'back at the app' });
+      } else {
+        void request.continue();
+      }
+    });
+    const verifier = randomBytes(32).toString('base64url');
+    const state = randomBytes(16).toString('base64url');
+    const query = new URLSearchParams({
+      client_id: PUBLIC_PKCE.id,
+      scope: 'profile',
+      state,
+      response_type: 'code',
+      redirect_uri: PUBLIC_PKCE.redirectUri,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    });
+    // The OAuth endpoint sends the browser to the page with the same query.
+    await page.goto(`${server.origin}/v1/authorization?${query.toString()}`, { waitUntil: 'load' });
+    assert.equal(new URL(page.url()).pathname, '/authorization');
+    // Signed in by the first test: the page offers to continue as that account.
+    await page.waitForSelector(visibleStep('continue'));
+    await page.waitForFunction(
+      'document.querySelector(\'[data-step="continue"] [data-slot="client"]\').textContent === \'PKCE app\'',
+    );
+    await shot(page, '8-oauth-continue');
+    await Promise.all([page.waitForNavigation(), page.click('#continue-form button[type=submit]')]);
+
+    const back = new URL(page.url());
+    assert.equal(`${back.origin}${back.pathname}`, PUBLIC_PKCE.redirectUri);
+    assert.equal(back.searchParams.get('state'), state);
+    const token = await server.client.oauthToken({
+      client_id: PUBLIC_PKCE.id,
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code'),
+      code_verifier: verifier,
+    });
+    assert.equal(token.scope, 'profile');
     assert.deepEqual(problems, []);
   });
 });

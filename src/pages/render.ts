@@ -38,6 +38,9 @@ const SCRIPT_MESSAGES = [
   'js-network',
   'js-unexpected',
   'js-signed-out',
+  'js-oauth-failed',
+  'js-oauth-keys',
+  'js-session-expired',
   'busy',
 ] as const;
 
@@ -68,8 +71,12 @@ const EMAIL_SLOT = '<span data-slot="email"></span>';
 
 /** A localized string with `$email` as a slot the script fills; the rest escaped. */
 function withEmailSlot(t: T, id: string): string {
-  const marker = '\u0000EMAIL\u0000';
-  return escapeHtml(t(id, { email: marker })).replace(marker, EMAIL_SLOT);
+  return withSlot(t, id, 'email', EMAIL_SLOT);
+}
+
+function withSlot(t: T, id: string, variable: string, slot: string): string {
+  const marker = `\u0000${variable}\u0000`;
+  return escapeHtml(t(id, { [variable]: marker })).replace(marker, slot);
 }
 
 function field(options: { id: string; label: string; type: string; autocomplete: string; hint?: string; extra?: string }): string {
@@ -87,6 +94,7 @@ ${options.hint ? `<p class="hint" id="${hintId}">${escapeHtml(options.hint)}</p>
 function signinBody(t: T): string {
   return `<section data-step="email" aria-labelledby="email-heading">
 <h1 id="email-heading" tabindex="-1">${escapeHtml(t('email-heading'))}</h1>
+<p data-oauth-only hidden>${withSlot(t, 'oauth-for-client', 'client', '<span data-slot="client"></span>')}</p>
 <p>${escapeHtml(t('email-intro'))}</p>
 <form id="email-form" novalidate>
 ${field({ id: 'email', label: t('email-label'), type: 'email', autocomplete: 'email', extra: 'inputmode="email" spellcheck="false" autocapitalize="none"' })}
@@ -123,6 +131,13 @@ ${field({ id: 'code', label: t('code-label'), type: 'text', autocomplete: 'one-t
 <button type="submit" class="primary">${escapeHtml(t('code-submit'))}</button>
 </form>
 <p><button type="button" class="link" data-action="resend-code">${escapeHtml(t('code-resend'))}</button></p>
+</section>
+<section data-step="continue" aria-labelledby="continue-heading" hidden>
+<h1 id="continue-heading" tabindex="-1">${escapeHtml(t('continue-heading'))}</h1>
+<p data-oauth-only hidden>${withSlot(t, 'oauth-for-client', 'client', '<span data-slot="client"></span>')}</p>
+<p>${withEmailSlot(t, 'continue-intro')}</p>
+<form id="continue-form"><button type="submit" class="primary">${escapeHtml(t('continue-submit'))}</button></form>
+<p><button type="button" class="link" data-action="other-account">${escapeHtml(t('continue-other'))}</button></p>
 </section>
 <section data-step="done" aria-labelledby="done-heading" hidden>
 <h1 id="done-heading" tabindex="-1">${escapeHtml(t('done-heading'))}</h1>

@@ -38,6 +38,10 @@ const PAGES: Array<[string, PageId]> = [
   ['/', 'signin'],
   ['/signin', 'signin'],
   ['/signup', 'signin'],
+  // OAuth for web apps: /v1/authorization redirects here with the query (FxA's content server path).
+  ['/authorization', 'signin'],
+  ['/oauth', 'signin'],
+  ['/oauth/signin', 'signin'],
   ['/verify_email', 'verify_email'],
   ['/complete_signin', 'complete_signin'],
   ['/verify_primary_email', 'verify_primary_email'],

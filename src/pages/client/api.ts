@@ -240,9 +240,33 @@ export class Api {
     return this.request('POST', '/account/login/send_unblock_code', { body: { email } });
   }
 
+  /** The public facts of an OAuth client (its name for "to continue to …"). */
+  oauthClient(clientId: string): Promise<{ name: string; redirect_uri?: string; trusted?: boolean }> {
+    return this.request('GET', `/oauth/client/${encodeURIComponent(clientId)}`);
+  }
+
+  /** A code for the app, authorized by the session; `redirect` is where the browser goes next. */
+  oauthAuthorization(sessionToken: string, body: OAuthRequest): Promise<{ code: string; state: string; redirect: string }> {
+    return this.request('POST', '/oauth/authorization', { token: { kind: 'sessionToken', data: sessionToken }, body });
+  }
+
   verifyPush(sessionToken: string, body: { code: string; tokenVerificationId: string }): Promise<object> {
     return this.request('POST', '/session/verify/verify_push', { token: { kind: 'sessionToken', data: sessionToken }, body });
   }
+}
+
+/** The fields of an authorization request the pages pass on to /oauth/authorization. */
+export interface OAuthRequest {
+  client_id: string;
+  state: string;
+  scope: string;
+  response_type?: string;
+  redirect_uri?: string;
+  access_type?: string;
+  code_challenge?: string;
+  code_challenge_method?: string;
+  keys_jwe?: string;
+  acr_values?: string;
 }
 
 interface LoginResponse {

@@ -5,7 +5,7 @@
 // Firefox (context=oauth_webchannel_v1) is not handled yet: the sign-in controller ends in
 // `signedIn()`, where the WebChannel `fxaccounts:login` / OAuth steps are to hook in.
 
-import { Api, ApiError, ERRNO, type Session, type SignedIn } from './api.js';
+import { Api, ApiError, ERRNO, type OAuthRequest, type Session, type SignedIn } from './api.js';
 
 const SESSION_KEY = 'accounts.session';
 
@@ -146,6 +146,36 @@ function forgetQuery(): void {
   history.replaceState(null, '', location.pathname);
 }
 
+// ---- OAuth for web apps (not Firefox: its WebChannel flow is context=oauth_webchannel_v1) ------
+
+const OAUTH_FIELDS = [
+  'client_id',
+  'state',
+  'scope',
+  'response_type',
+  'redirect_uri',
+  'access_type',
+  'code_challenge',
+  'code_challenge_method',
+  'acr_values',
+] as const;
+
+/** The app's authorization request in the page's query, if any. */
+function oauthRequest(params: URLSearchParams): (OAuthRequest & { keysJwk?: string }) | undefined {
+  if (params.get('context') === 'oauth_webchannel_v1') return undefined; // Firefox: next step of issue 10.
+  const clientId = params.get('client_id');
+  if (!clientId) return undefined;
+  const request: Record<string, string> = {};
+  for (const field of OAUTH_FIELDS) {
+    const value = params.get(field);
+    if (value !== null) request[field] = value;
+  }
+  request.scope ??= 'profile';
+  request.state ??= '';
+  const keysJwk = params.get('keys_jwk') ?? undefined;
+  return { ...(request as unknown as OAuthRequest), keysJwk };
+}
+
 // ---- sign-in / sign-up -----------------------------------------------------------------------
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -153,6 +183,36 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 function signinPage(): void {
   let email = '';
   let current: SignedIn | undefined;
+  const oauth = oauthRequest(query());
+  if (oauth) {
+    for (const element of document.querySelectorAll<HTMLElement>('[data-oauth-only]')) element.hidden = false;
+    fillSlots('client', oauth.client_id);
+    void api
+      .oauthClient(oauth.client_id)
+      .then((client) => fillSlots('client', client.name))
+      .catch(() => showError('js-oauth-failed'));
+  }
+
+  /** Ends an app's sign-in: a code for it, then back to the app with it. */
+  const returnToApp = async (session: Session) => {
+    if (!oauth) return false;
+    if (oauth.keysJwk) {
+      showError('js-oauth-keys');
+      return true;
+    }
+    const { keysJwk: _keysJwk, ...request } = oauth;
+    try {
+      const { redirect } = await api.oauthAuthorization(session.sessionToken, { ...request, response_type: 'code' });
+      location.assign(redirect);
+    } catch (err) {
+      showError(
+        err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429
+          ? 'js-oauth-failed'
+          : errorMessage(err),
+      );
+    }
+    return true;
+  };
 
   const signedIn = async (session: SignedIn) => {
     current = session;
@@ -169,6 +229,7 @@ function signinPage(): void {
       session.keyFetchToken = undefined;
       session.unwrapBKey = undefined;
     }
+    if (await returnToApp(session)) return;
     showStep('done');
   };
 
@@ -255,10 +316,38 @@ function signinPage(): void {
     }).catch((err: unknown) => showError(errorMessage(err)));
   });
 
+  // A confirmed session of this browser: continue with it, or sign in with another account.
+  onSubmit('continue-form', async () => {
+    const stored = storedSession();
+    if (!stored) return showStep('email', 'field');
+    try {
+      const status = await api.recoveryEmailStatus(stored.sessionToken);
+      if (!status.verified) throw new ApiError(401, undefined, {});
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        storeSession(undefined);
+        showStep('email', 'field');
+        return showError('js-session-expired');
+      }
+      throw err;
+    }
+    await signedIn({ ...stored, verified: true });
+  });
+  ($('[data-action="other-account"]') as HTMLButtonElement).addEventListener('click', () => {
+    const stored = storedSession();
+    if (stored) void api.sessionDestroy(stored.sessionToken).catch(() => undefined);
+    storeSession(undefined);
+    clearErrors();
+    showStep('email', 'field');
+  });
+
   // An unconfirmed session of this browser goes on at the code; ?email= prefills the address.
   const stored = storedSession();
   const prefill = query().get('email');
-  if (stored && !stored.verified) {
+  if (stored?.verified) {
+    fillSlots('email', stored.email);
+    showStep('continue');
+  } else if (stored && !stored.verified) {
     current = { ...stored };
     fillSlots('email', stored.email);
     startWith(stored.email);

@@ -91,3 +91,12 @@ connect-text = Ihr Konto ist bereit. Melden Sie sich in Firefox auf Ihren andere
 
 not-found-heading = Seite nicht gefunden
 not-found-text = Diese Seite existiert nicht.
+
+continue-heading = Willkommen zurück
+continue-intro = Sie sind als { $email } angemeldet.
+continue-submit = Weiter
+continue-other = Anderes Konto verwenden
+oauth-for-client = um mit { $client } fortzufahren
+js-oauth-failed = Die Anmeldeanfrage der App ist ungültig. Kehren Sie zur App zurück und versuchen Sie es erneut.
+js-oauth-keys = Diese App verlangt Verschlüsselungsschlüssel, die diese Seiten noch nicht herausgeben können.
+js-session-expired = Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.

@@ -102,3 +102,15 @@ connect-text = Your account is ready. In Firefox on your other devices, sign in 
 
 not-found-heading = Page not found
 not-found-text = This page does not exist.
+
+## Already signed in, or signing in for an app (OAuth)
+
+continue-heading = Welcome back
+continue-intro = You are signed in as { $email }.
+continue-submit = Continue
+continue-other = Use a different account
+# Shown under the first heading when an app sent the user here.
+oauth-for-client = to continue to { $client }
+js-oauth-failed = The app’s sign-in request is not valid. Go back to the app and try again.
+js-oauth-keys = This app asks for encryption keys, which these pages cannot give yet.
+js-session-expired = Your session has ended. Please sign in again.

@@ -91,3 +91,12 @@ connect-text = Votre compte est prêt. Dans Firefox sur vos autres appareils, co
 
 not-found-heading = Page introuvable
 not-found-text = Cette page n’existe pas.
+
+continue-heading = Bon retour
+continue-intro = Vous êtes connecté en tant que { $email }.
+continue-submit = Continuer
+continue-other = Utiliser un autre compte
+oauth-for-client = pour continuer vers { $client }
+js-oauth-failed = La demande de connexion de l’application n’est pas valide. Revenez à l’application et réessayez.
+js-oauth-keys = Cette application demande des clés de chiffrement, que ces pages ne peuvent pas encore fournir.
+js-session-expired = Votre session a expiré. Veuillez vous reconnecter.
