@@ -22,6 +22,8 @@ const PAGE_PATHS = [
   '/settings/change_password',
   '/settings/clients',
   '/connect_another_device',
+  '/complete_reset_password',
+  '/authorization',
 ];
 
 describe('web pages', () => {

@@ -49,6 +49,9 @@ const PAGES: Array<[string, PageId]> = [
   ['/signin_push_code_confirm', 'signin_push_code_confirm'],
   ['/settings', 'settings'],
   ['/settings/change_password', 'change_password'],
+  // Old reset links (/v1/complete_reset_password redirects here): no reset yet, the same text.
+  ['/complete_reset_password', 'change_password'],
+  ['/reset_password', 'change_password'],
   ['/settings/*', 'settings'],
   ['/connect_another_device', 'connect_another_device'],
 ];
