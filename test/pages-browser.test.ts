@@ -28,7 +28,7 @@ describe('web pages in Chromium', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    server = await startTestServer({ env: { OAUTH_CLIENTS } });
+    server = await startTestServer({ env: { OAUTH_CLIENTS, SIGNIN_UNBLOCK_FORCED_EMAIL_REGEX: '^blocked-' } });
     profile = await mkdtemp(join(tmpdir(), 'pages-chromium-'));
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
@@ -212,5 +212,34 @@ describe('web pages in Chromium', () => {
     });
     assert.equal(token.scope, 'profile');
     assert.deepEqual(problems, []);
+  });
+
+  test('another account; a sign-in blocked for safety goes through with the mailed unblock code', async () => {
+    const email = `blocked-${Date.now()}@example.com`;
+    const account = await server.client.signUp(email, PASSWORD);
+    const verify = await server.mail.waitForMail(email, (m) => m.headers['x-template-name'] === 'verify');
+    await server.client.verifyCode(account.uid, verify.headers['x-verify-code']!);
+
+    const { page, problems } = await newPage();
+    await page.goto(`${server.origin}/`, { waitUntil: 'load' });
+    // Still signed in from the first test: use a different account.
+    await page.waitForSelector(visibleStep('continue'));
+    await page.click('[data-action="other-account"]');
+    await page.waitForSelector(visibleStep('email'));
+    await page.type('#email', email);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(visibleStep('signin'));
+    await page.type('#password', PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(visibleStep('unblock'), { timeout: 20_000 });
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'unblock-code');
+    await shot(page, '9-unblock');
+    const mail = await server.mail.waitForMail(email, (m) => m.headers['x-template-name'] === 'unblockCode');
+    await page.type('#unblock-code', mail.headers['x-unblock-code']!.toLowerCase());
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(visibleStep('done'), { timeout: 20_000 });
+    assert.equal(await page.$eval(`${visibleStep('done')} [data-slot="email"]`, (el) => el.textContent), email);
+    // Blocked once (errno 125, before the unblock code).
+    assert.deepEqual(problems, ['400 POST /v1/account/login']);
   });
 });

@@ -41,6 +41,8 @@ const SCRIPT_MESSAGES = [
   'js-oauth-failed',
   'js-oauth-keys',
   'js-session-expired',
+  'js-unblock-invalid',
+  'js-unblock-wrong',
   'busy',
 ] as const;
 
@@ -131,6 +133,14 @@ ${field({ id: 'code', label: t('code-label'), type: 'text', autocomplete: 'one-t
 <button type="submit" class="primary">${escapeHtml(t('code-submit'))}</button>
 </form>
 <p><button type="button" class="link" data-action="resend-code">${escapeHtml(t('code-resend'))}</button></p>
+</section>
+<section data-step="unblock" aria-labelledby="unblock-heading" hidden>
+<h1 id="unblock-heading" tabindex="-1">${escapeHtml(t('unblock-heading'))}</h1>
+<p>${withEmailSlot(t, 'unblock-intro')}</p>
+<form id="unblock-form" novalidate>
+${field({ id: 'unblock-code', label: t('unblock-label'), type: 'text', autocomplete: 'one-time-code', extra: 'maxlength="8" spellcheck="false" autocapitalize="characters"' })}
+<button type="submit" class="primary">${escapeHtml(t('unblock-submit'))}</button>
+</form>
 </section>
 <section data-step="continue" aria-labelledby="continue-heading" hidden>
 <h1 id="continue-heading" tabindex="-1">${escapeHtml(t('continue-heading'))}</h1>

@@ -256,6 +256,12 @@ function signinPage(): void {
       await signedIn(await api.signIn(email, password));
     } catch (err) {
       if (err instanceof ApiError && err.errno === ERRNO.INCORRECT_PASSWORD) return showError('js-password-incorrect', 'password');
+      // Blocked for safety, passable with a mailed unblock code (FxA's "email-captcha").
+      if (err instanceof ApiError && err.errno === ERRNO.REQUEST_BLOCKED && err.body.verificationMethod === 'email-captcha') {
+        await api.sendUnblockCode(email);
+        showStep('unblock', 'field');
+        return;
+      }
       if (err instanceof ApiError && err.errno === ERRNO.UNKNOWN_ACCOUNT) {
         showStep('signup', 'field');
         return showError('js-unknown-account');
@@ -275,6 +281,25 @@ function signinPage(): void {
       if (err instanceof ApiError && err.errno === ERRNO.ACCOUNT_EXISTS) {
         showStep('signin', 'field');
         return showError('js-account-exists');
+      }
+      throw err;
+    }
+  });
+
+  onSubmit('unblock-form', async () => {
+    const unblockCode = input('unblock-code').value.trim().toUpperCase();
+    if (!/^[0-9A-Z]{8}$/.test(unblockCode)) return showError('js-unblock-invalid', 'unblock-code');
+    clearErrors();
+    try {
+      // The password is still in its field (the sign-in form is only hidden).
+      await signedIn(await api.signIn(email, input('password').value, { unblockCode }));
+    } catch (err) {
+      if (err instanceof ApiError && (err.errno === ERRNO.INVALID_UNBLOCK_CODE || err.errno === ERRNO.REQUEST_BLOCKED)) {
+        return showError('js-unblock-wrong', 'unblock-code');
+      }
+      if (err instanceof ApiError && err.errno === ERRNO.INCORRECT_PASSWORD) {
+        showStep('signin', 'field');
+        return showError('js-password-incorrect', 'password');
       }
       throw err;
     }

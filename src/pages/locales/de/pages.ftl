@@ -100,3 +100,10 @@ oauth-for-client = um mit { $client } fortzufahren
 js-oauth-failed = Die Anmeldeanfrage der App ist ungültig. Kehren Sie zur App zurück und versuchen Sie es erneut.
 js-oauth-keys = Diese App verlangt Verschlüsselungsschlüssel, die diese Seiten noch nicht herausgeben können.
 js-session-expired = Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.
+
+unblock-heading = Bestätigen Sie, dass Sie es sind
+unblock-intro = Zu Ihrer Sicherheit braucht diese Anmeldung einen Code. Wir haben einen 8-stelligen Code an { $email } gesendet.
+unblock-label = Entsperrcode
+unblock-submit = Anmelden
+js-unblock-invalid = Geben Sie die 8 Zeichen aus der E-Mail ein.
+js-unblock-wrong = Dieser Code ist falsch oder abgelaufen.

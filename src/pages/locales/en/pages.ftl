@@ -114,3 +114,12 @@ oauth-for-client = to continue to { $client }
 js-oauth-failed = The app’s sign-in request is not valid. Go back to the app and try again.
 js-oauth-keys = This app asks for encryption keys, which these pages cannot give yet.
 js-session-expired = Your session has ended. Please sign in again.
+
+## Sign-in blocked for safety: the unblock code (errno 125)
+
+unblock-heading = Confirm it is you
+unblock-intro = For your safety this sign-in needs a code. We sent an 8-character code to { $email }.
+unblock-label = Unblock code
+unblock-submit = Sign in
+js-unblock-invalid = Enter the 8 characters from the mail.
+js-unblock-wrong = This code is wrong or has expired.

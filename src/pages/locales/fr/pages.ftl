@@ -100,3 +100,10 @@ oauth-for-client = pour continuer vers { $client }
 js-oauth-failed = La demande de connexion de l’application n’est pas valide. Revenez à l’application et réessayez.
 js-oauth-keys = Cette application demande des clés de chiffrement, que ces pages ne peuvent pas encore fournir.
 js-session-expired = Votre session a expiré. Veuillez vous reconnecter.
+
+unblock-heading = Confirmez que c’est bien vous
+unblock-intro = Pour votre sécurité, cette connexion demande un code. Nous avons envoyé un code de 8 caractères à { $email }.
+unblock-label = Code de déblocage
+unblock-submit = Se connecter
+js-unblock-invalid = Saisissez les 8 caractères reçus par e-mail.
+js-unblock-wrong = Ce code est erroné ou a expiré.
