@@ -239,6 +239,18 @@ describe('web pages in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector(visibleStep('done'), { timeout: 20_000 });
     assert.equal(await page.$eval(`${visibleStep('done')} [data-slot="email"]`, (el) => el.textContent), email);
+
+    // The "report" link of another unblock mail: the page rejects that code, which then fails.
+    await server.client.request('POST', '/account/login/send_unblock_code', { body: { email } });
+    const second = await server.mail.waitForMail(email, (m) => m.headers['x-template-name'] === 'unblockCode');
+    await page.goto(second.headers['x-report-signin-link']!, { waitUntil: 'load' });
+    await page.waitForSelector(visibleStep('ask'));
+    await page.click('#report-form button[type=submit]');
+    await page.waitForSelector(visibleStep('done'));
+    await shot(page, '10-report-signin');
+    await assert.rejects(server.client.signIn(email, PASSWORD, { unblockCode: second.headers['x-unblock-code']! }), {
+      errno: 127,
+    });
     // Blocked once (errno 125, before the unblock code).
     assert.deepEqual(problems, ['400 POST /v1/account/login']);
   });

@@ -178,4 +178,26 @@ describe('web pages', () => {
     await api.sessionDestroy(signedIn.sessionToken);
     await assert.rejects(api.recoveryEmailStatus(signedIn.sessionToken), { status: 401 });
   });
+
+  test("the pages' API client: a sign-in that must be confirmed takes the mailed 6-digit code", async () => {
+    const strict = await startTestServer({ env: { SIGNIN_CONFIRMATION_FORCE_ALL: 'true' } });
+    try {
+      const email = `confirm-${Date.now()}@example.com`;
+      const account = await strict.client.signUp(email, 'confirm my sign-in');
+      const verify = await strict.mail.waitForMail(email, (m) => m.headers['x-template-name'] === 'verify');
+      await strict.client.verifyCode(account.uid, verify.headers['x-verify-code']!);
+
+      const api = new Api(strict.url);
+      const signedIn = await api.signIn(email, 'confirm my sign-in');
+      assert.equal(signedIn.verified, false);
+      assert.equal(signedIn.verificationMethod, 'email-otp');
+      await assert.rejects(api.accountKeys(signedIn.keyFetchToken!, signedIn.unwrapBKey!), { errno: 104 });
+      const mail = await strict.mail.waitForMail(email, (m) => m.headers['x-template-name'] === 'verifyLoginCode');
+      await api.verifySessionCode(signedIn.sessionToken, mail.headers['x-signin-verify-code']!);
+      const keys = await api.accountKeys(signedIn.keyFetchToken!, signedIn.unwrapBKey!);
+      assert.match(keys.kB, /^[0-9a-f]{64}$/);
+    } finally {
+      await strict.close();
+    }
+  });
 });
