@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { OAUTH_CLIENTS, PUBLIC_PKCE } from './helpers/oauth.js';
+import { createKeysJwk, decryptKeysJwe, deriveScopedKey } from '../src/client/scoped-keys.js';
+import { OAUTH_CLIENTS, PUBLIC_PKCE, SCOPE_NOTES } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,6 +26,8 @@ describe('web pages in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let profile: string;
+  /** The account the first test signs this browser in to. */
+  let firstEmail = '';
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -79,6 +82,7 @@ describe('web pages in Chromium', () => {
 
   test('sign up, confirm with the mailed code, signed in', async () => {
     const email = `browser-${Date.now()}@example.com`;
+    firstEmail = email;
     const { page, problems } = await newPage();
     await page.goto(`${server.origin}/`, { waitUntil: 'load' });
     await page.waitForSelector(visibleStep('email'));
@@ -211,6 +215,62 @@ describe('web pages in Chromium', () => {
       code_verifier: verifier,
     });
     assert.equal(token.scope, 'profile');
+    assert.deepEqual(problems, []);
+  });
+
+  test('an app asking for scoped keys (keys_jwk) gets them encrypted to it; the password is asked again', async () => {
+    const { page, problems } = await newPage();
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      if (request.url().startsWith(PUBLIC_PKCE.redirectUri)) {
+        void request.respond({ status: 200, contentType: 'text/plain', body: 'back at the app' });
+      } else {
+        void request.continue();
+      }
+    });
+    const { keysJwk, privateKey } = await createKeysJwk();
+    const verifier = randomBytes(32).toString('base64url');
+    const state = randomBytes(16).toString('base64url');
+    const scope = `profile ${SCOPE_NOTES}`;
+    const query = new URLSearchParams({
+      client_id: PUBLIC_PKCE.id,
+      scope,
+      state,
+      response_type: 'code',
+      redirect_uri: PUBLIC_PKCE.redirectUri,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      keys_jwk: keysJwk,
+    });
+    // Apps that want keys open the page itself (the OAuth endpoint refuses keys_jwk).
+    await page.goto(`${server.origin}/authorization?${query.toString()}`, { waitUntil: 'load' });
+    await page.waitForSelector(visibleStep('continue'));
+    await page.click('#continue-form button[type=submit]');
+    // The kept session has no keys: the page asks for the password of that account.
+    await page.waitForSelector(visibleStep('signin'));
+    assert.equal(await page.$eval(`${visibleStep('signin')} [data-slot="email"]`, (el) => el.textContent), firstEmail);
+    await page.type('#password', PASSWORD);
+    await Promise.all([page.waitForNavigation({ timeout: 20_000 }), page.keyboard.press('Enter')]);
+
+    const back = new URL(page.url());
+    assert.equal(back.searchParams.get('state'), state);
+    const token = await server.client.oauthToken({
+      client_id: PUBLIC_PKCE.id,
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code'),
+      code_verifier: verifier,
+    });
+    assert.ok(token.keys_jwe, 'keys_jwe in the token response');
+    const keys = await decryptKeysJwe(token.keys_jwe!, privateKey);
+
+    // The same key our Node client derives from the account's kB.
+    const reference = await server.client.signIn(firstEmail, PASSWORD, { keys: true });
+    const { kB } = await server.client.accountKeys(reference.keyFetchToken!, reference.unwrapBKey);
+    const data = await server.client.scopedKeyData(reference.sessionToken, { client_id: PUBLIC_PKCE.id, scope });
+    assert.deepEqual(
+      keys[SCOPE_NOTES],
+      deriveScopedKey({ kB: Buffer.from(kB, 'hex'), uid: reference.uid, scope: SCOPE_NOTES, ...data[SCOPE_NOTES]! }),
+    );
     assert.deepEqual(problems, []);
   });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { hawkHeader as referenceHawkHeader } from '../src/client/index.js';
+import { createKeysJwk, decryptKeysJwe, deriveScopedKey as referenceDeriveScopedKey } from '../src/client/scoped-keys.js';
 import { bundleAccountKeys, deriveToken as referenceDeriveToken, quickStretchV1 as referenceStretchV1 } from '../src/crypto/index.js';
 import {
   deriveToken,
@@ -21,6 +22,7 @@ import {
   unwrapAccountKeys,
   utf8,
 } from '../src/pages/client/crypto.js';
+import { OLDSYNC_SCOPE, deriveScopedKey, scopedKeysJwe } from '../src/pages/client/scoped-keys.js';
 
 const EMAIL = 'andré@example.org';
 const PASSWORD = 'pässwörd';
@@ -179,5 +181,45 @@ describe('browser onepw crypto agrees with the Node reference', () => {
       assert.equal(ours, reference);
     }
     assert.equal(await hawkPayloadHash('Application/JSON; charset=utf-8', '{}'), await hawkPayloadHash('application/json', '{}'));
+  });
+});
+
+describe('browser scoped keys agree with the Node reference', () => {
+  const NOTES = 'https://identity.mozilla.com/apps/notes';
+
+  test('derivation of a generic scope and of oldsync', async () => {
+    for (let i = 0; i < 5; i++) {
+      const kB = randomBytes(32);
+      const uid = randomBytes(16).toString('hex');
+      for (const [scope, data] of [
+        [NOTES, { identifier: NOTES, keyRotationSecret: randomBytes(32).toString('hex'), keyRotationTimestamp: 1_700_000_123_456 }],
+        [OLDSYNC_SCOPE, { identifier: OLDSYNC_SCOPE, keyRotationSecret: '00'.repeat(32), keyRotationTimestamp: 1_600_000_000_000 }],
+      ] as const) {
+        assert.deepEqual(await deriveScopedKey(u8(kB), uid, scope, data), referenceDeriveScopedKey({ kB, uid, scope, ...data }));
+      }
+    }
+  });
+
+  test("keys_jwe to an app's keys_jwk opens with the app's private key", async () => {
+    const kB = randomBytes(32);
+    const uid = randomBytes(16).toString('hex');
+    const scopeData = {
+      [OLDSYNC_SCOPE]: { identifier: OLDSYNC_SCOPE, keyRotationSecret: '00'.repeat(32), keyRotationTimestamp: 1_650_000_000_000 },
+      [NOTES]: { identifier: NOTES, keyRotationSecret: '00'.repeat(32), keyRotationTimestamp: 1_650_000_000_000 },
+    };
+    const { keysJwk, privateKey } = await createKeysJwk();
+    const jwe = await scopedKeysJwe(u8(kB), uid, scopeData, keysJwk);
+    assert.equal(JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()).alg, 'ECDH-ES');
+    const keys = await decryptKeysJwe(jwe, privateKey);
+    for (const [scope, data] of Object.entries(scopeData)) {
+      assert.deepEqual(keys[scope], referenceDeriveScopedKey({ kB, uid, scope, ...data }));
+    }
+    // Firefox's keys_jwk carries `ext` and `key_ops`; a private key or another curve is refused.
+    const firefoxStyle = JSON.parse(Buffer.from(keysJwk, 'base64url').toString()) as Record<string, unknown>;
+    const withExtras = Buffer.from(JSON.stringify({ ...firefoxStyle, ext: true, key_ops: [] })).toString('base64url');
+    assert.ok(await scopedKeysJwe(u8(kB), uid, scopeData, withExtras));
+    const withD = Buffer.from(JSON.stringify({ ...firefoxStyle, d: 'AAAA' })).toString('base64url');
+    await assert.rejects(scopedKeysJwe(u8(kB), uid, scopeData, withD), /P-256 EC public key/);
+    await assert.rejects(scopedKeysJwe(u8(kB), uid, scopeData, 'not base64 json'), /base64url/);
   });
 });

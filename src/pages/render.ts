@@ -39,7 +39,6 @@ const SCRIPT_MESSAGES = [
   'js-unexpected',
   'js-signed-out',
   'js-oauth-failed',
-  'js-oauth-keys',
   'js-session-expired',
   'js-unblock-invalid',
   'js-unblock-wrong',

@@ -13,6 +13,7 @@ import {
   unwrapAccountKeys,
   type StretchedPassword,
 } from './crypto.js';
+import type { ScopedKeyData } from './scoped-keys.js';
 
 export const ERRNO = {
   ACCOUNT_EXISTS: 101,
@@ -239,6 +240,14 @@ export class Api {
 
   sendUnblockCode(email: string): Promise<object> {
     return this.request('POST', '/account/login/send_unblock_code', { body: { email } });
+  }
+
+  /** What each keyed scope's key derives from, for this session's account. */
+  scopedKeyData(sessionToken: string, clientId: string, scope: string): Promise<Record<string, ScopedKeyData>> {
+    return this.request('POST', '/account/scoped-key-data', {
+      token: { kind: 'sessionToken', data: sessionToken },
+      body: { client_id: clientId, scope },
+    });
   }
 
   /** The public facts of an OAuth client (its name for "to continue to …"). */

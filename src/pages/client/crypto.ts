@@ -46,14 +46,15 @@ export function kw(name: string): Uint8Array<ArrayBuffer> {
   return utf8(NAMESPACE + name);
 }
 
-/** RFC 5869 HKDF-SHA256 with the empty salt (PROTOCOL.md §0). */
+/** RFC 5869 HKDF-SHA256; onepw uses the empty salt (PROTOCOL.md §0), scoped keys the uid. */
 export async function hkdf(
   ikm: Uint8Array<ArrayBuffer>,
   info: Uint8Array<ArrayBuffer>,
   length: number,
+  salt: Uint8Array<ArrayBuffer> = new Uint8Array(0),
 ): Promise<Uint8Array<ArrayBuffer>> {
   const key = await subtle().importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
-  const bits = await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, key, length * 8);
+  const bits = await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info }, key, length * 8);
   return new Uint8Array(bits);
 }
 

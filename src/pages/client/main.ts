@@ -3,9 +3,12 @@
 // given in #messages. Errors go to the alert region #message and to the field they concern.
 //
 // Firefox (context=oauth_webchannel_v1) is not handled yet: the sign-in controller ends in
-// `signedIn()`, where the WebChannel `fxaccounts:login` / OAuth steps are to hook in.
+// `signedIn()` (kB in memory), where the WebChannel `fxaccounts:login` / oauth_login steps are
+// to hook in, reusing returnToApp's scoped keys and /oauth/authorization.
 
 import { Api, ApiError, ERRNO, type OAuthRequest, type Session, type SignedIn } from './api.js';
+import { fromHex } from './crypto.js';
+import { scopedKeysJwe } from './scoped-keys.js';
 
 const SESSION_KEY = 'accounts.session';
 
@@ -193,16 +196,31 @@ function signinPage(): void {
       .catch(() => showError('js-oauth-failed'));
   }
 
-  /** Ends an app's sign-in: a code for it, then back to the app with it. */
+  /** kB of this sign-in (hex), in memory only: an app's keys_jwk needs it. */
+  let kB: string | undefined;
+
+  /** Ends an app's sign-in: a code for it (with its scoped keys when it asked), then back to the app. */
   const returnToApp = async (session: Session) => {
     if (!oauth) return false;
-    if (oauth.keysJwk) {
-      showError('js-oauth-keys');
+    const { keysJwk, ...request } = oauth;
+    if (keysJwk && !kB) {
+      // A session kept from earlier has no keys: the password is needed again.
+      email = session.email;
+      fillSlots('email', email);
+      showStep('signin', 'field');
       return true;
     }
-    const { keysJwk: _keysJwk, ...request } = oauth;
     try {
-      const { redirect } = await api.oauthAuthorization(session.sessionToken, { ...request, response_type: 'code' });
+      let keysJwe: string | undefined;
+      if (keysJwk && kB) {
+        const scopeData = await api.scopedKeyData(session.sessionToken, request.client_id, request.scope);
+        if (Object.keys(scopeData).length > 0) keysJwe = await scopedKeysJwe(fromHex(kB), session.uid, scopeData, keysJwk);
+      }
+      const { redirect } = await api.oauthAuthorization(session.sessionToken, {
+        ...request,
+        response_type: 'code',
+        ...(keysJwe ? { keys_jwe: keysJwe } : {}),
+      });
       location.assign(redirect);
     } catch (err) {
       showError(
@@ -225,7 +243,8 @@ function signinPage(): void {
     // Keys are fetched now, while the password's unwrapBKey is in memory: the Firefox
     // (WebChannel) flow derives the scoped keys from kB here. Plain web sign-in only drops them.
     if (session.keyFetchToken && session.unwrapBKey) {
-      await api.accountKeys(session.keyFetchToken, session.unwrapBKey).catch(() => undefined);
+      const keys = await api.accountKeys(session.keyFetchToken, session.unwrapBKey).catch(() => undefined);
+      kB = keys?.kB;
       session.keyFetchToken = undefined;
       session.unwrapBKey = undefined;
     }

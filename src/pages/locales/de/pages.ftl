@@ -98,7 +98,6 @@ continue-submit = Weiter
 continue-other = Anderes Konto verwenden
 oauth-for-client = um mit { $client } fortzufahren
 js-oauth-failed = Die Anmeldeanfrage der App ist ungültig. Kehren Sie zur App zurück und versuchen Sie es erneut.
-js-oauth-keys = Diese App verlangt Verschlüsselungsschlüssel, die diese Seiten noch nicht herausgeben können.
 js-session-expired = Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.
 
 unblock-heading = Bestätigen Sie, dass Sie es sind

@@ -112,7 +112,6 @@ continue-other = Use a different account
 # Shown under the first heading when an app sent the user here.
 oauth-for-client = to continue to { $client }
 js-oauth-failed = The app’s sign-in request is not valid. Go back to the app and try again.
-js-oauth-keys = This app asks for encryption keys, which these pages cannot give yet.
 js-session-expired = Your session has ended. Please sign in again.
 
 ## Sign-in blocked for safety: the unblock code (errno 125)

@@ -98,7 +98,6 @@ continue-submit = Continuer
 continue-other = Utiliser un autre compte
 oauth-for-client = pour continuer vers { $client }
 js-oauth-failed = La demande de connexion de l’application n’est pas valide. Revenez à l’application et réessayez.
-js-oauth-keys = Cette application demande des clés de chiffrement, que ces pages ne peuvent pas encore fournir.
 js-session-expired = Votre session a expiré. Veuillez vous reconnecter.
 
 unblock-heading = Confirmez que c’est bien vous
