@@ -4,7 +4,7 @@
 // than their sources and esbuild (a dev dependency) is installed, which covers `npm start` on a
 // fresh clone and the tests. A deployment (`npm ci --omit=dev`) ships dist/public as built.
 
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,7 +102,19 @@ export async function buildPageAssets(): Promise<AssetManifest> {
   }
   if (!manifest['main.js'] || !manifest['pages.css']) throw new Error('page assets: esbuild did not produce main.js and pages.css');
   await writeAtomically(join(ASSETS_DIR, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  await pruneOldFiles(new Set([MANIFEST, ...Object.values(manifest).filter((name) => name !== undefined)]));
   return manifest as unknown as AssetManifest;
+}
+
+/** Earlier builds' files an hour after their last write (a process starting right now may still read them). */
+async function pruneOldFiles(current: Set<string>): Promise<void> {
+  const cutoff = Date.now() - 60 * 60 * 1000;
+  for (const name of await readdir(ASSETS_DIR)) {
+    if (current.has(name)) continue;
+    const path = join(ASSETS_DIR, name);
+    const time = await mtimeMs(path);
+    if (time !== undefined && time < cutoff) await rm(path, { force: true });
+  }
 }
 
 async function writeAtomically(path: string, contents: Uint8Array | string): Promise<void> {
