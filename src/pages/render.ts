@@ -241,6 +241,7 @@ export function renderPage(input: RenderInput): string {
 <header><p class="brand">${escapeHtml(product)}</p></header>
 <main id="main" tabindex="-1">
 <div class="card">
+<noscript><p class="message error">${escapeHtml(t('noscript'))}</p></noscript>
 ${body}
 <p id="message" class="message" role="alert" aria-live="assertive"></p>
 </div>

@@ -2,6 +2,7 @@
 
 page-title = { -product }
 skip-to-content = Zum Inhalt springen
+noscript = Diese Seiten brauchen JavaScript. Schalten Sie es für diese Website ein und laden Sie die Seite neu.
 footer-text = Ihr Konto für Firefox und andere Dienste.
 
 email-heading = E-Mail-Adresse eingeben

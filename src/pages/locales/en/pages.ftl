@@ -5,6 +5,7 @@
 
 page-title = { -product }
 skip-to-content = Skip to content
+noscript = These pages need JavaScript. Turn it on for this site and reload the page.
 footer-text = Your account for Firefox and other services.
 
 ## Sign-in and sign-up (the root page)

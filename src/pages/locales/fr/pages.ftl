@@ -2,6 +2,7 @@
 
 page-title = { -product }
 skip-to-content = Aller au contenu
+noscript = Ces pages ont besoin de JavaScript. Activez-le pour ce site et rechargez la page.
 footer-text = Votre compte pour Firefox et d’autres services.
 
 email-heading = Saisissez votre adresse e-mail
