@@ -34,6 +34,7 @@ import {
   type UndeclaredErrnoHandler,
 } from './http/errors.js';
 import { registerRetiredVersions, retiredRoutes } from './http/retired.js';
+import { registerPages } from './pages/routes.js';
 import { registerRoutes } from './http/route.js';
 import { createValidatorCompiler, validationError } from './http/validation.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
@@ -237,6 +238,13 @@ export async function buildApp(config: Config, logger: Logger, options: AppOptio
     commit: config.commit,
     checks: services.healthChecks,
     timeoutMs: config.dependencyTimeoutMs,
+  });
+
+  // The web pages at the root (issue 10): sign-in/sign-up, the pages mailed links open, /static/.
+  await registerPages(server, {
+    publicUrl: config.publicUrl,
+    now: () => services.clock.now(),
+    onBuild: (reason) => logger.info({ reason }, 'building the web pages (esbuild)'),
   });
 
   await server.ready();

@@ -20,23 +20,68 @@ export interface Localizer {
   format(id: string, args?: MessageArgs): string;
 }
 
-let loadedBundles: Map<string, FluentBundle> | undefined;
+/**
+ * The Fluent strings of one folder of locales (one subfolder of .ftl files per locale, English
+ * required), loaded on first use. The mail and the web pages (src/pages/l10n.ts) each have one.
+ */
+export class FluentCatalog {
+  private loaded: Map<string, FluentBundle> | undefined;
 
-function bundles(): Map<string, FluentBundle> {
-  loadedBundles ??= loadBundles(LOCALES_DIR);
-  return loadedBundles;
+  constructor(
+    private readonly dir: string,
+    /** Names the catalog in errors, e.g. "mail l10n". */
+    private readonly label: string,
+  ) {}
+
+  private bundles(): Map<string, FluentBundle> {
+    this.loaded ??= loadBundles(this.dir, this.label);
+    return this.loaded;
+  }
+
+  locales(): string[] {
+    return [...this.bundles().keys()];
+  }
+
+  /** The best available locale for an Accept-Language header (or an explicit locale), else English. */
+  negotiate(acceptLanguage: string | undefined, forcedLocale?: string): string {
+    const requested = forcedLocale === undefined ? acceptedLanguages(acceptLanguage ?? '') : [forcedLocale];
+    const [best] = negotiateLanguages(requested, this.locales(), {
+      defaultLocale: DEFAULT_LOCALE,
+      strategy: 'lookup',
+    });
+    return best ?? DEFAULT_LOCALE;
+  }
+
+  localizer(locale: string): Localizer {
+    const chain = [...new Set([locale, DEFAULT_LOCALE])].flatMap((name) => this.bundles().get(name) ?? []);
+    const label = this.label;
+    return {
+      format(id, args) {
+        const failures: string[] = [];
+        for (const bundle of chain) {
+          const message = bundle.getMessage(id);
+          if (!message?.value) continue;
+          const errors: Error[] = [];
+          const text = bundle.formatPattern(message.value, args, errors);
+          if (errors.length === 0) return text;
+          failures.push(`${bundle.locales[0]}: ${errors.map((error) => error.message).join('; ')}`);
+        }
+        throw new Error(`${label}: cannot format "${id}" (${failures.join(', ') || 'no such message'})`);
+      },
+    };
+  }
 }
 
-function loadBundles(dir: string): Map<string, FluentBundle> {
+function loadBundles(dir: string, label: string): Map<string, FluentBundle> {
   const result = new Map<string, FluentBundle>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) result.set(entry.name, loadBundle(entry.name, join(dir, entry.name)));
+    if (entry.isDirectory()) result.set(entry.name, loadBundle(entry.name, join(dir, entry.name), label));
   }
-  if (!result.has(DEFAULT_LOCALE)) throw new Error(`mail l10n: no "${DEFAULT_LOCALE}" strings in ${dir}`);
+  if (!result.has(DEFAULT_LOCALE)) throw new Error(`${label}: no "${DEFAULT_LOCALE}" strings in ${dir}`);
   return result;
 }
 
-function loadBundle(locale: string, dir: string): FluentBundle {
+function loadBundle(locale: string, dir: string, label: string): FluentBundle {
   // Bidi isolation marks around arguments would end up inside codes and URLs in plain-text mail.
   const bundle = new FluentBundle(locale, { useIsolating: false });
   const files = readdirSync(dir)
@@ -44,41 +89,24 @@ function loadBundle(locale: string, dir: string): FluentBundle {
     .sort();
   for (const file of files) {
     const errors = bundle.addResource(new FluentResource(readFileSync(join(dir, file), 'utf8')));
-    if (errors.length > 0) throw new Error(`mail l10n: ${locale}/${file}: ${errors[0]?.message}`);
+    if (errors.length > 0) throw new Error(`${label}: ${locale}/${file}: ${errors[0]?.message}`);
   }
   return bundle;
 }
 
+const mailCatalog = new FluentCatalog(LOCALES_DIR, 'mail l10n');
+
 export function availableLocales(): string[] {
-  return [...bundles().keys()];
+  return mailCatalog.locales();
 }
 
 /** The best available locale for an Accept-Language header (or an explicit locale), else English. */
 export function negotiateLocale(acceptLanguage: string | undefined, forcedLocale?: string): string {
-  const requested = forcedLocale === undefined ? acceptedLanguages(acceptLanguage ?? '') : [forcedLocale];
-  const [best] = negotiateLanguages(requested, availableLocales(), {
-    defaultLocale: DEFAULT_LOCALE,
-    strategy: 'lookup',
-  });
-  return best ?? DEFAULT_LOCALE;
+  return mailCatalog.negotiate(acceptLanguage, forcedLocale);
 }
 
 export function createLocalizer(locale: string): Localizer {
-  const chain = [...new Set([locale, DEFAULT_LOCALE])].flatMap((name) => bundles().get(name) ?? []);
-  return {
-    format(id, args) {
-      const failures: string[] = [];
-      for (const bundle of chain) {
-        const message = bundle.getMessage(id);
-        if (!message?.value) continue;
-        const errors: Error[] = [];
-        const text = bundle.formatPattern(message.value, args, errors);
-        if (errors.length === 0) return text;
-        failures.push(`${bundle.locales[0]}: ${errors.map((error) => error.message).join('; ')}`);
-      }
-      throw new Error(`mail l10n: cannot format "${id}" (${failures.join(', ') || 'no such message'})`);
-    },
-  };
+  return mailCatalog.localizer(locale);
 }
 
 /** A timestamp for Fluent's DATETIME(), always shown in UTC as we do not know the reader's zone. */
