@@ -21,7 +21,10 @@ export interface DeviceEntry {
 }
 
 /** One line of the OAuth authorized-clients list (a refresh token, or a client's access tokens merged). */
-export type OAuthEntry = Pick<AuthorizedClient, 'client_id' | 'refresh_token_id' | 'client_name' | 'created_time' | 'last_access_time' | 'scope'>;
+export type OAuthEntry = Pick<
+  AuthorizedClient,
+  'client_id' | 'refresh_token_id' | 'client_name' | 'created_time' | 'last_access_time' | 'scope'
+>;
 
 /** A live session (`id` is its handle). */
 export interface SessionEntry {
