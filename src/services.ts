@@ -51,7 +51,6 @@ import { systemClock, systemRandom, type Clock, type RandomSource } from './runt
 import { PushLoginService } from './features/session/push-login.js';
 import type { PushNotifier } from './push/model.js';
 import { PushSender } from './push/sender.js';
-import { PushTargets } from './push/targets.js';
 import { loadVapidDetails } from './push/vapid.js';
 
 export interface ServiceOverrides {
@@ -213,7 +212,6 @@ export async function createServices(config: Config, logger: Logger, overrides: 
   const unblockCodes = new UnblockCodes(kv, clock, random);
   const deviceStore = new DeviceStore(db);
   const push = new PushSender({
-    targets: new PushTargets(db),
     devices: deviceStore,
     vapid: await loadVapidDetails(db, {
       configured: config.pushVapidPrivateKey,

@@ -21,7 +21,6 @@ import type {
   VerifyLoginRequest,
 } from './model.js';
 import { isValidPushPublicKey } from './push-keys.js';
-import type { PushTargets } from './targets.js';
 import type { VapidDetails } from './vapid.js';
 
 /**
@@ -64,8 +63,7 @@ const IOS_COMMANDS: ReadonlySet<string> = new Set([
 ]);
 
 export interface PushSenderDeps {
-  targets: PushTargets;
-  devices: Pick<DeviceStore, 'markPushEndpointExpired'>;
+  devices: Pick<DeviceStore, 'listWithUserAgents' | 'markPushEndpointExpired'>;
   vapid: VapidDetails;
   logger: Logger;
   metrics?: PushMetrics;
@@ -293,8 +291,19 @@ export class PushSender implements PushNotifier {
     return data === undefined ? { version: PUSH_PAYLOAD_VERSION, command } : { version: PUSH_PAYLOAD_VERSION, command, data };
   }
 
+  /** The account's devices with what picking recipients needs: the subscription and the session's user agent and state. */
   private async devicesOf(uid: Buffer): Promise<PushTarget[]> {
-    return this.deps.targets.list(uid);
+    const listed = await this.deps.devices.listWithUserAgents(uid);
+    return listed.map(({ device, userAgent, sessionConfirmed }) => ({
+      id: device.id,
+      sessionTokenId: device.sessionTokenId,
+      type: device.type,
+      push: device.push,
+      uaOS: userAgent?.uaOS ?? null,
+      uaBrowser: userAgent?.uaBrowser ?? null,
+      // Devices of refresh tokens count as confirmed: only confirmed sessions get those.
+      verified: device.sessionTokenId === null || sessionConfirmed,
+    }));
   }
 
   /** Sends to every device at once; one outcome per device, in order. Never rejects. */

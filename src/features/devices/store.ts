@@ -125,16 +125,21 @@ export class DeviceStore {
   }
 
   /**
-   * Every device of the account, oldest first, with the user agent of its session (what a
-   * missing name is synthesised from, and a missing type falls back to); null without one.
+   * Every device of the account, oldest first, with its session's user agent (what a missing
+   * name is synthesised from, and a missing type falls back to; null without a session) and
+   * whether that session is confirmed (false without one). Device listing and the push sender
+   * both read it: one query, joined rather than asked of two features.
    */
-  async listWithUserAgents(uid: Buffer): Promise<Array<{ device: Device; userAgent: UserAgentFields | null }>> {
+  async listWithUserAgents(
+    uid: Buffer,
+  ): Promise<Array<{ device: Device; userAgent: UserAgentFields | null; sessionConfirmed: boolean }>> {
     const rows = await this.db.current
       .selectFrom('devices as d')
       .leftJoin('sessionTokens as s', 's.tokenId', 'd.sessionTokenId')
       .selectAll('d')
       .select([
         's.tokenId as sessionFound',
+        's.tokenVerificationId as pending',
         's.uaBrowser',
         's.uaBrowserVersion',
         's.uaOS',
@@ -146,10 +151,13 @@ export class DeviceStore {
       .orderBy('d.createdAt')
       .orderBy('d.id')
       .execute();
-    return rows.map(({ sessionFound, uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor, ...row }) => ({
-      device: toDevice(row),
-      userAgent: sessionFound ? { uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor } : null,
-    }));
+    return rows.map(
+      ({ sessionFound, pending, uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor, ...row }) => ({
+        device: toDevice(row),
+        userAgent: sessionFound ? { uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor } : null,
+        sessionConfirmed: sessionFound !== null && pending === null,
+      }),
+    );
   }
 
   /** Deletes the device (its queued commands go with it); true when this call did. */
