@@ -251,3 +251,13 @@ export type DeviceRow = Selectable<DevicesTable>;
 export type DeviceCommandRow = Selectable<DeviceCommandsTable>;
 
 export const flag = (value: boolean): Flag => (value ? 1 : 0);
+
+/** The user-agent columns of `sessionTokens` joined as `s`, for the queries that select them. */
+export const SESSION_USER_AGENT_COLUMNS = [
+  's.uaBrowser',
+  's.uaBrowserVersion',
+  's.uaOS',
+  's.uaOSVersion',
+  's.uaDeviceType',
+  's.uaFormFactor',
+] as const;

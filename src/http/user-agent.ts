@@ -14,6 +14,18 @@ export interface UserAgentFields {
   uaFormFactor: string | null;
 }
 
+/** Just the user-agent fields of a row that has them (a session row, a join with one). */
+export function userAgentOf(row: UserAgentFields): UserAgentFields {
+  return {
+    uaBrowser: row.uaBrowser,
+    uaBrowserVersion: row.uaBrowserVersion,
+    uaOS: row.uaOS,
+    uaOSVersion: row.uaOSVersion,
+    uaDeviceType: row.uaDeviceType,
+    uaFormFactor: row.uaFormFactor,
+  };
+}
+
 interface UaParserResult {
   browser: { name?: string; version?: string };
   os: { name?: string; version?: string };

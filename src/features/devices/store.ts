@@ -2,8 +2,8 @@
 // every instance sees the same devices.
 
 import type { Db } from '../../db/index.js';
-import { flag, type DeviceRow, type DevicesTable } from '../../db/schema.js';
-import type { UserAgentFields } from '../../http/user-agent.js';
+import { flag, SESSION_USER_AGENT_COLUMNS, type DeviceRow, type DevicesTable } from '../../db/schema.js';
+import { userAgentOf, type UserAgentFields } from '../../http/user-agent.js';
 import type { Device, DeviceChanges } from './model.js';
 
 export function toDevice(row: DeviceRow): Device {
@@ -137,27 +137,17 @@ export class DeviceStore {
       .selectFrom('devices as d')
       .leftJoin('sessionTokens as s', 's.tokenId', 'd.sessionTokenId')
       .selectAll('d')
-      .select([
-        's.tokenId as sessionFound',
-        's.tokenVerificationId as pending',
-        's.uaBrowser',
-        's.uaBrowserVersion',
-        's.uaOS',
-        's.uaOSVersion',
-        's.uaDeviceType',
-        's.uaFormFactor',
-      ])
+      .select(['s.tokenId as sessionFound', 's.tokenVerificationId as pending', ...SESSION_USER_AGENT_COLUMNS])
       .where('d.uid', '=', uid)
       .orderBy('d.createdAt')
       .orderBy('d.id')
       .execute();
-    return rows.map(
-      ({ sessionFound, pending, uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor, ...row }) => ({
-        device: toDevice(row),
-        userAgent: sessionFound ? { uaBrowser, uaBrowserVersion, uaOS, uaOSVersion, uaDeviceType, uaFormFactor } : null,
-        sessionConfirmed: sessionFound !== null && pending === null,
-      }),
-    );
+    // The user-agent columns ride along into toDevice's row; it reads only the device's own.
+    return rows.map(({ sessionFound, pending, ...row }) => ({
+      device: toDevice(row),
+      userAgent: sessionFound ? userAgentOf(row) : null,
+      sessionConfirmed: sessionFound !== null && pending === null,
+    }));
   }
 
   /** Deletes the device (its queued commands go with it); true when this call did. */

@@ -2,23 +2,11 @@
 // primary address so authenticating a request costs one indexed query.
 
 import { precompiled, type Db } from '../../db/index.js';
-import type { KeyFetchRow, SessionRow } from '../../db/schema.js';
-import type { UserAgentFields } from '../../http/user-agent.js';
+import { SESSION_USER_AGENT_COLUMNS, type KeyFetchRow, type SessionRow } from '../../db/schema.js';
+import { userAgentOf, type UserAgentFields } from '../../http/user-agent.js';
 import type { AccountSession, StoredKeyFetch, StoredSession } from './model.js';
 
 const LOOKUP_SENTINEL = Buffer.from('token lookup placeholder');
-
-/** The user-agent columns of a session row, as the session carries them. */
-export function userAgentOf(row: UserAgentFields): UserAgentFields {
-  return {
-    uaBrowser: row.uaBrowser,
-    uaBrowserVersion: row.uaBrowserVersion,
-    uaOS: row.uaOS,
-    uaOSVersion: row.uaOSVersion,
-    uaDeviceType: row.uaDeviceType,
-    uaFormFactor: row.uaFormFactor,
-  };
-}
 
 export interface VerifiedMark {
   verificationMethod: number | null;
@@ -46,12 +34,7 @@ export class SessionStore {
           's.createdAt',
           's.lastAccessTime',
           's.authAt',
-          's.uaBrowser',
-          's.uaBrowserVersion',
-          's.uaOS',
-          's.uaOSVersion',
-          's.uaDeviceType',
-          's.uaFormFactor',
+          ...SESSION_USER_AGENT_COLUMNS,
           's.tokenVerificationId',
           's.mustVerify',
           's.verificationMethod',
@@ -122,18 +105,7 @@ export class SessionStore {
     const rows = await this.db.current
       .selectFrom('sessionTokens as s')
       .leftJoin('devices as d', 'd.sessionTokenId', 's.tokenId')
-      .select([
-        's.tokenId',
-        's.createdAt',
-        's.lastAccessTime',
-        's.uaBrowser',
-        's.uaBrowserVersion',
-        's.uaOS',
-        's.uaOSVersion',
-        's.uaDeviceType',
-        's.uaFormFactor',
-        'd.id as deviceId',
-      ])
+      .select(['s.tokenId', 's.createdAt', 's.lastAccessTime', ...SESSION_USER_AGENT_COLUMNS, 'd.id as deviceId'])
       .where('s.uid', '=', uid)
       .orderBy('s.lastAccessTime', 'desc')
       .orderBy('s.tokenId')
