@@ -22,6 +22,18 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env.PAGES_SCREENSHOT_DIR ?? tmpdir();
 const PASSWORD = 'correct horse battery staple';
 
+/** The app's redirect URI is answered in the browser: nothing leaves the machine. */
+async function answerAppRedirects(page: Page): Promise<void> {
+  await page.setRequestInterception(true);
+  page.on('request', (request) => {
+    if (request.url().startsWith(PUBLIC_PKCE.redirectUri)) {
+      void request.respond({ status: 200, contentType: 'text/plain', body: 'back at the app' });
+    } else {
+      void request.continue();
+    }
+  });
+}
+
 describe('web pages in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
@@ -174,15 +186,7 @@ describe('web pages in Chromium', () => {
 
   test('an app (OAuth with PKCE) gets a code for the account this browser is signed in to', async () => {
     const { page, problems } = await newPage();
-    // The app's redirect URI is answered here: nothing leaves the machine.
-    await page.setRequestInterception(true);
-    page.on('request', (request) => {
-      if (request.url().startsWith(PUBLIC_PKCE.redirectUri)) {
-        void request.respond({ status: 200, contentType: 'text/plain', body: 'back at the app' });
-      } else {
-        void request.continue();
-      }
-    });
+    await answerAppRedirects(page);
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
     const query = new URLSearchParams({
@@ -220,14 +224,7 @@ describe('web pages in Chromium', () => {
 
   test('an app asking for scoped keys (keys_jwk) gets them encrypted to it; the password is asked again', async () => {
     const { page, problems } = await newPage();
-    await page.setRequestInterception(true);
-    page.on('request', (request) => {
-      if (request.url().startsWith(PUBLIC_PKCE.redirectUri)) {
-        void request.respond({ status: 200, contentType: 'text/plain', body: 'back at the app' });
-      } else {
-        void request.continue();
-      }
-    });
+    await answerAppRedirects(page);
     const { keysJwk, privateKey } = await createKeysJwk();
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
